@@ -1,0 +1,194 @@
+//! The command line: the only module that knows clap, terminals and exit
+//! codes. Every command runs in process through [`run`], with explicit output
+//! streams and working directory, so tests drive the real thing.
+//!
+//! Exit codes: 0 ok; 1 findings (errors in the specs) or drift; 2 usage or
+//! I/O error, or a file in the way that platc does not own.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::diff;
+use crate::report::{self, Style};
+use crate::workspace::Workspace;
+use crate::write;
+use crate::{Compilation, compile};
+
+/// Exit code: success.
+pub const OK: i32 = 0;
+/// Exit code: findings in the specs, or a stale tree.
+pub const FINDINGS: i32 = 1;
+/// Exit code: usage or I/O error.
+pub const ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "platc", version, about = "Compile service specs into the golden-path tree of your platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
+    color: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile every service and write the tree (only files that changed).
+    Build(Paths),
+    /// Compile and compare with the committed tree; exit 1 with a diff if stale.
+    Check(Paths),
+    /// Print what `build` would change, as a unified diff; always exit 0.
+    Diff(Paths),
+    /// Compile and report diagnostics, writing nothing.
+    Validate(Paths),
+}
+
+#[derive(Debug, clap::Args)]
+struct Paths {
+    /// The repository, or folders in it: only the services under them are
+    /// compiled. The root is the nearest folder above with `platform.kdl`.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+}
+
+/// The `platc` binary.
+pub fn main() -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    #[allow(clippy::disallowed_methods)]
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    run(std::env::args_os(), &cwd, terminal && !no_color, &mut stdout, &mut stderr)
+}
+
+/// Runs one command. `color_allowed` is whether `--color auto` means colour.
+pub fn run<I, T>(args: I, cwd: &Path, color_allowed: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { ERROR } else { OK };
+            let text = error.render().to_string();
+            let _ = if error.use_stderr() { err.write_all(text.as_bytes()) } else { out.write_all(text.as_bytes()) };
+            return code;
+        }
+    };
+    let color = match cli.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => color_allowed,
+    };
+    let style = Style { color, width: 100 };
+    let mut cx = Cx { out, err, style };
+    let result = match &cli.command {
+        Command::Build(paths) => cx.build(cwd, paths),
+        Command::Check(paths) => cx.check(cwd, paths, true),
+        Command::Diff(paths) => cx.check(cwd, paths, false),
+        Command::Validate(paths) => cx.validate(cwd, paths),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(cx.err, "error: {message}");
+            ERROR
+        }
+    }
+}
+
+struct Cx<'a> {
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    style: Style,
+}
+
+impl Cx<'_> {
+    /// Loads the workspace and compiles the services under `paths`.
+    fn compile(&mut self, cwd: &Path, paths: &Paths) -> Result<(Workspace, Compilation), String> {
+        let absolute: Vec<PathBuf> = paths.paths.iter().map(|path| cwd.join(path)).collect();
+        let first = absolute.first().cloned().unwrap_or_else(|| cwd.to_owned());
+        let mut workspace = Workspace::discover(&first).map_err(|error| error.to_string())?;
+        let root = workspace.root().map(Path::to_owned).unwrap_or_default();
+        let mut prefixes = Vec::new();
+        for path in &absolute {
+            let canonical = path.canonicalize().map_err(|error| format!("`{}`: {error}", path.display()))?;
+            let relative = canonical
+                .strip_prefix(&root)
+                .map_err(|_| format!("`{}` is outside the repository at `{}`", path.display(), root.display()))?;
+            prefixes.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+        workspace.retain_specs(&prefixes);
+        let compilation = compile(&workspace);
+        self.report(&compilation);
+        Ok((workspace, compilation))
+    }
+
+    fn report(&mut self, compilation: &Compilation) {
+        for diagnostic in &compilation.diagnostics {
+            let text = report::human(diagnostic, &compilation.sources, self.style);
+            let _ = write!(self.err, "{text}");
+        }
+        if let Some(summary) = report::summary(&compilation.diagnostics, &compilation.sources) {
+            let _ = writeln!(self.err, "{summary}");
+        }
+    }
+
+    fn build(&mut self, cwd: &Path, paths: &Paths) -> Result<i32, String> {
+        let (workspace, compilation) = self.compile(cwd, paths)?;
+        if compilation.diagnostics.has_errors() {
+            let _ = writeln!(self.err, "nothing written");
+            return Ok(FINDINGS);
+        }
+        let plan = write::plan(&workspace, &compilation.files).map_err(|error| error.to_string())?;
+        write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
+        let _ = writeln!(
+            self.err,
+            "{} written, {} removed, {} unchanged",
+            files(plan.writes.len()),
+            files(plan.removals.len()),
+            files(plan.unchanged)
+        );
+        Ok(OK)
+    }
+
+    fn check(&mut self, cwd: &Path, paths: &Paths, strict: bool) -> Result<i32, String> {
+        let (workspace, compilation) = self.compile(cwd, paths)?;
+        if compilation.diagnostics.has_errors() {
+            return Ok(FINDINGS);
+        }
+        let drifts = diff::drift(&workspace, &compilation.files);
+        if drifts.is_empty() {
+            if strict {
+                let _ = writeln!(self.err, "{} up to date", files(compilation.files.len()));
+            }
+            return Ok(OK);
+        }
+        let _ = write!(self.out, "{}", diff::unified(&drifts));
+        let _ = writeln!(self.err, "{}", diff::summary(&drifts));
+        if strict {
+            let _ = writeln!(self.err, "run `platc build` and commit the result");
+            return Ok(FINDINGS);
+        }
+        Ok(OK)
+    }
+
+    fn validate(&mut self, cwd: &Path, paths: &Paths) -> Result<i32, String> {
+        let (_, compilation) = self.compile(cwd, paths)?;
+        if compilation.diagnostics.has_errors() {
+            return Ok(FINDINGS);
+        }
+        let services = compilation.services.iter().map(|service| &service.name).collect::<std::collections::BTreeSet<_>>();
+        let _ = writeln!(self.err, "{} valid", if services.len() == 1 { "1 service".to_owned() } else { format!("{} services", services.len()) });
+        Ok(OK)
+    }
+}
+
+fn files(count: usize) -> String {
+    if count == 1 { "1 file".to_owned() } else { format!("{count} files") }
+}

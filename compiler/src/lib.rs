@@ -1,0 +1,155 @@
+//! platc compiles compact service specs into the golden-path tree of a
+//! platform: Kubernetes manifests, GitOps and CI files, rendered and committed.
+//!
+//! The pipeline, one stage per module:
+//!
+//! 1. [`workspace`]: find the root, walk it, load `platform.kdl` and the specs;
+//! 2. [`syntax`]: parse KDL or YAML into spanned nodes (never fails);
+//! 3. [`spec`]: decode the nodes into fields and environment blocks;
+//! 4. [`resolve`]: merge stdlib ← platform ← tier ← service ← environment and
+//!    read typed values into a [`model::Service`] per environment;
+//! 5. [`generate`]: build each Kubernetes object from the model;
+//! 6. [`emit`]: write deterministic YAML into an [`OutputTree`];
+//! 7. `write` or [`diff`]: put the tree on disk, or compare it with disk.
+//!
+//! ```
+//! let workspace = platc::Workspace::from_files([(
+//!     "platc.kdl",
+//!     r#"service hello { image "ghcr.io/acme/hello:1.0.0"; port 8080 }"#,
+//! )]);
+//! let compilation = platc::compile(&workspace);
+//! assert!(!compilation.diagnostics.has_errors());
+//! let deployment = compilation.files.get("deploy/production/deployment.yaml").unwrap();
+//! assert!(deployment.contains("image: ghcr.io/acme/hello:1.0.0"));
+//! ```
+
+pub mod cli;
+pub mod diagnostic;
+pub mod diff;
+pub mod emit;
+pub mod generate;
+pub mod model;
+pub mod report;
+pub mod resolve;
+pub mod source;
+pub mod spec;
+pub mod stdlib;
+pub mod syntax;
+pub mod workspace;
+pub mod write;
+
+use rayon::prelude::*;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use emit::OutputTree;
+pub use source::{FileId, SourceFile, Sources, Span};
+pub use workspace::Workspace;
+
+/// The result of compiling a workspace: the files it produces and every
+/// diagnostic, sorted by file and position.
+#[derive(Debug, Clone)]
+pub struct Compilation {
+    /// Empty when any diagnostic is an error: nothing is written then.
+    pub files: OutputTree,
+    pub diagnostics: Diagnostics,
+    /// Every file read, for rendering diagnostics.
+    pub sources: Sources,
+    /// The resolved services, in spec path order, one per environment.
+    pub services: Vec<model::Service>,
+}
+
+/// Compiles every service of the workspace, in parallel.
+pub fn compile(workspace: &Workspace) -> Compilation {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+
+    let mut platform_files = Vec::new();
+    for file in stdlib::files() {
+        let id = sources.add(file);
+        let document = syntax::parse(sources.get(id), id, &mut diagnostics);
+        platform_files.push(spec::platform(&document, &mut diagnostics));
+    }
+    if let Some(file) = &workspace.platform {
+        let id = sources.add(file.clone());
+        let document = syntax::parse(sources.get(id), id, &mut diagnostics);
+        platform_files.push(spec::platform(&document, &mut diagnostics));
+    }
+    let platform = resolve::platform(&platform_files, &mut diagnostics);
+
+    let spec_ids: Vec<FileId> = workspace.specs.iter().map(|file| sources.add(file.clone())).collect();
+    for (path, problem) in &workspace.problems {
+        let id = spec_ids.iter().copied().find(|id| &sources.get(*id).path == path);
+        let id = id.unwrap_or_else(|| sources.add(SourceFile::new(path.clone(), "")));
+        diagnostics.push(
+            Diagnostic::error("workspace::unreadable", Span::file_start(id), format!("cannot read this file: {problem}"))
+                .primary_text("here")
+                .help("a spec file is UTF-8 text of at most 1 MiB"),
+        );
+    }
+    check_one_spec_per_folder(&sources, &spec_ids, &mut diagnostics);
+
+    let read_file = |path: &str| workspace.read(path);
+    let front: Vec<(Vec<model::Service>, Option<(String, Span)>, Diagnostics)> = spec_ids
+        .par_iter()
+        .map(|&id| {
+            let mut service_diagnostics = Diagnostics::default();
+            let file = sources.get(id);
+            let document = syntax::parse(file, id, &mut service_diagnostics);
+            let Some(service) = spec::service(&document, id, &mut service_diagnostics) else {
+                return (Vec::new(), None, service_diagnostics);
+            };
+            let resolved = resolve::service(&platform, &service, &file.path, &read_file, &mut service_diagnostics);
+            (resolved, Some((service.name, service.name_span)), service_diagnostics)
+        })
+        .collect();
+
+    let mut per_service = Vec::with_capacity(front.len());
+    let mut names = Vec::new();
+    for (resolved, name, service_diagnostics) in front {
+        per_service.push(resolved);
+        names.extend(name);
+        diagnostics.extend(service_diagnostics);
+    }
+    resolve::link(&mut per_service, &names, &mut diagnostics);
+    diagnostics.sort_and_dedup(&sources);
+
+    let services: Vec<model::Service> = per_service.into_iter().flatten().collect();
+    let mut files = OutputTree::default();
+    if !diagnostics.has_errors() {
+        let trees: Vec<OutputTree> = services
+            .par_iter()
+            .map(|service| {
+                let mut tree = OutputTree::default();
+                for manifest in generate::manifests(service) {
+                    let bytes = emit::manifest(&manifest);
+                    tree.insert(manifest.path, bytes);
+                }
+                tree
+            })
+            .collect();
+        for tree in trees {
+            files.extend(tree);
+        }
+    }
+    Compilation { files, diagnostics, sources, services }
+}
+
+/// A folder holds one spec: `platc.kdl` or `platc.yaml`, not both.
+fn check_one_spec_per_folder(sources: &Sources, ids: &[FileId], diagnostics: &mut Diagnostics) {
+    for pair in ids.windows(2) {
+        let (first, second) = (sources.get(pair[0]), sources.get(pair[1]));
+        let folder = |path: &str| path.rsplit_once('/').map_or(String::new(), |(folder, _)| folder.to_owned());
+        if folder(&first.path) == folder(&second.path) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "workspace::duplicate-spec",
+                    Span::file_start(pair[1]),
+                    format!("`{}` and `{}` are both in one folder", first.path, second.path),
+                )
+                .primary_text("second spec")
+                .label(Span::file_start(pair[0]), "first spec")
+                .help("keep one spec per service folder: delete one of the two"),
+            );
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The resolved service: every layer merged, every value typed and checked.
+//! This is the boundary between the front end (syntax, spec, resolve) and the
+//! back end (generate, emit); generators read nothing else.
+//!
+//! Invariant: a `Service` is only built by `resolve`, so generators can trust
+//! it (ports are valid numbers, names are DNS labels, quantities parse), and
+//! `origins` says for each field which file and line decided it.
+
+use std::collections::BTreeMap;
+
+use crate::source::Span;
+
+/// One service in one environment.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub environment: String,
+    /// Repository-relative path of the spec file.
+    pub spec_path: String,
+    /// Repository-relative folder of the spec file, `""` at the root.
+    pub folder: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub system: Option<String>,
+    pub tier: String,
+    pub kind: Kind,
+    pub language: Option<String>,
+    pub namespace: String,
+    /// Full image reference with registry and tag or digest.
+    pub image: String,
+    pub schedule: Option<Schedule>,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub ports: Vec<Port>,
+    pub metrics: Option<Metrics>,
+    pub probes: Vec<Probe>,
+    /// `None` when the service opted out with `resources none`.
+    pub resources: Option<Resources>,
+    pub replicas: Replicas,
+    pub autoscaling: Autoscaling,
+    pub pdb: Option<Budget>,
+    pub topology_spread: Option<TopologySpread>,
+    pub env: Vec<EnvVar>,
+    pub secrets: Vec<Secret>,
+    pub depends_on: Vec<Dependency>,
+    pub provides_apis: Vec<String>,
+    pub consumes_apis: Vec<String>,
+    pub databases: Vec<Database>,
+    pub canary: Option<Canary>,
+    pub init_containers: Vec<Container>,
+    pub sidecars: Vec<Container>,
+    pub volumes: Vec<Volume>,
+    pub config_files: Vec<ConfigFile>,
+    pub security: Security,
+    pub service_account: ServiceAccount,
+    pub expose: Vec<Expose>,
+    pub node_selector: BTreeMap<String, String>,
+    pub tolerations: Vec<Toleration>,
+    pub pod_annotations: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub strategy: Strategy,
+    pub termination_grace_seconds: Option<u32>,
+    pub migrate: Vec<String>,
+    pub catalog: BTreeMap<String, String>,
+    /// Field name → the span of the node that decided it.
+    pub origins: BTreeMap<&'static str, Span>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Web,
+    Worker,
+    Cron,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Web => "web",
+            Kind::Worker => "worker",
+            Kind::Cron => "cron",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub cron: String,
+    /// `Allow`, `Forbid` or `Replace`.
+    pub concurrency: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Http,
+    Http2,
+    Grpc,
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Http2 => "http2",
+            Protocol::Grpc => "grpc",
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+
+    /// The Kubernetes transport protocol.
+    pub fn transport(self) -> &'static str {
+        if self == Protocol::Udp { "UDP" } else { "TCP" }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    pub name: String,
+    pub number: u16,
+    pub protocol: Protocol,
+    /// The port the Service listens on.
+    pub service_port: u16,
+    /// Whether the Service carries this port.
+    pub expose: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metrics {
+    /// Name of the container port that serves metrics.
+    pub port: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProbeKind {
+    Startup,
+    Liveness,
+    Readiness,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeHandler {
+    Http { path: String, port: PortRef, scheme: &'static str },
+    Grpc { port: u16 },
+    Tcp { port: PortRef },
+    Exec { command: Vec<String> },
+}
+
+/// A port by name or number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortRef {
+    Name(String),
+    Number(u16),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub kind: ProbeKind,
+    pub handler: ProbeHandler,
+    pub delay_seconds: u32,
+    pub period_seconds: u32,
+    pub timeout_seconds: u32,
+    pub failures: u32,
+    pub successes: u32,
+}
+
+/// Requests and limits by resource name (`cpu`, `memory`, `ephemeral-storage`),
+/// in canonical Kubernetes quantity strings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Resources {
+    pub requests: BTreeMap<String, String>,
+    pub limits: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicas {
+    Fixed(u32),
+    Autoscaled { min: u32, max: u32 },
+}
+
+impl Replicas {
+    /// The fewest replicas that run.
+    pub fn min(self) -> u32 {
+        match self {
+            Replicas::Fixed(count) => count,
+            Replicas::Autoscaled { min, .. } => min,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Autoscaling {
+    pub cpu_percent: Option<u32>,
+    pub memory_percent: Option<u32>,
+}
+
+/// An integer or a percentage, as Kubernetes' `IntOrString`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Budget {
+    MinAvailable(IntOrPercent),
+    MaxUnavailable(IntOrPercent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopologySpread {
+    /// The node label: `topology.kubernetes.io/zone` or `kubernetes.io/hostname`.
+    pub topology_key: String,
+    pub max_skew: u32,
+    /// `DoNotSchedule` or `ScheduleAnyway`.
+    pub when_unsatisfiable: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: EnvValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    Literal(String),
+    /// Downward API `fieldRef`, e.g. `status.podIP`.
+    Field(String),
+    /// Downward API `resourceFieldRef`, e.g. `limits.memory`.
+    Resource(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// The environment variable, and the key in the generated Secret.
+    pub name: String,
+    /// Path in the secret store.
+    pub from: String,
+    /// Property at that path.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: String,
+    pub env: Option<String>,
+    pub url: bool,
+    pub span: Span,
+    /// `host:port` of the dependency's Service, filled in by `resolve::link`
+    /// when the dependency publishes a port.
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    pub name: String,
+    pub engine: String,
+    pub storage_gb: u32,
+    pub class: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canary {
+    pub header: String,
+    pub weight: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVar>,
+    pub ports: Vec<Port>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volume {
+    pub name: String,
+    pub mount: String,
+    pub size_limit: Option<String>,
+    /// `Memory` for a tmpfs.
+    pub medium: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// Where it is mounted.
+    pub mount: String,
+    /// Repository-relative path of the file it comes from.
+    pub source: String,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Security {
+    pub run_as_user: i64,
+    pub run_as_group: i64,
+    pub fs_group: Option<i64>,
+    pub run_as_non_root: bool,
+    pub read_only_root: bool,
+    pub privilege_escalation: bool,
+    pub add_capabilities: Vec<String>,
+    pub seccomp: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceAccount {
+    /// Whether the service gets its own ServiceAccount.
+    pub create: bool,
+    pub automount: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expose {
+    Gateway { hosts: Vec<String> },
+    LoadBalancer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toleration {
+    pub key: String,
+    pub operator: String,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Strategy {
+    pub max_surge: IntOrPercent,
+    pub max_unavailable: IntOrPercent,
+}
+
+/// The platform, resolved: what generators need beyond the service.
+#[derive(Debug, Clone, Default)]
+pub struct Platform {
+    pub registry: Option<String>,
+    pub environments: Vec<Environment>,
+    pub teams: BTreeMap<String, Span>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    pub cluster: String,
+}

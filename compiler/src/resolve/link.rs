@@ -1,0 +1,85 @@
+//! Link: the checks and facts that need every service at once: unique names,
+//! dependencies that exist, and each dependency's address.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::model::{self, Kind};
+use crate::source::Span;
+
+/// What other services need to know of one service in one environment.
+#[derive(Debug, Clone)]
+struct Target {
+    namespace: String,
+    /// The first port the Service publishes.
+    service_port: Option<u16>,
+    kind: Kind,
+}
+
+/// Fills in dependency addresses and reports names that do not resolve.
+/// `names` holds each service's name and the span that declares it, in input order.
+pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diagnostics: &mut Diagnostics) {
+    let mut first_declared: BTreeMap<&str, Span> = BTreeMap::new();
+    for (name, span) in names {
+        if let Some(first) = first_declared.get(name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error("resolve::duplicate-service", *span, format!("service `{name}` is defined twice"))
+                    .primary_text("second definition")
+                    .label(*first, "first definition")
+                    .help("service names are unique across the repository: rename one"),
+            );
+        } else {
+            first_declared.insert(name, *span);
+        }
+    }
+    let mut targets: BTreeMap<(String, String), Target> = BTreeMap::new();
+    for service in services.iter().flatten() {
+        let service_port = service.ports.iter().find(|port| port.expose).map(|port| port.service_port);
+        targets.entry((service.name.clone(), service.environment.clone())).or_insert(Target {
+            namespace: service.namespace.clone(),
+            service_port,
+            kind: service.kind,
+        });
+    }
+    let known: Vec<&str> = first_declared.keys().copied().collect();
+    for service in services.iter_mut().flatten() {
+        let namespace = service.namespace.clone();
+        let environment = service.environment.clone();
+        for dependency in &mut service.depends_on {
+            let Some(target) = targets.get(&(dependency.service.clone(), environment.clone())) else {
+                if !first_declared.contains_key(dependency.service.as_str()) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "resolve::unknown-service",
+                            dependency.span,
+                            format!("no service is named `{}`", dependency.service),
+                        )
+                        .primary_text("unknown dependency")
+                        .help(did_you_mean(&dependency.service, known.iter().copied()).unwrap_or_else(|| {
+                            "`depends-on` names a service of this repository".to_owned()
+                        })),
+                    );
+                }
+                continue;
+            };
+            let host = if target.namespace == namespace {
+                dependency.service.clone()
+            } else {
+                format!("{}.{}.svc.cluster.local", dependency.service, target.namespace)
+            };
+            match target.service_port {
+                Some(port) if target.kind != Kind::Cron => dependency.address = Some(format!("{host}:{port}")),
+                _ if dependency.env.is_some() => diagnostics.push(
+                    Diagnostic::error(
+                        "resolve::no-address",
+                        dependency.span,
+                        format!("`{}` publishes no port, so it has no address", dependency.service),
+                    )
+                    .primary_text("no address to pass in")
+                    .help("remove `env=`, or give the dependency a `port`"),
+                ),
+                _ => {}
+            }
+        }
+    }
+}

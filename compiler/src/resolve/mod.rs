@@ -1,0 +1,322 @@
+//! Resolve: stdlib ← platform ← tier ← service ← environment, then typed
+//! values. The result is one [`model::Service`] per service and environment.
+//!
+//! Layers merge as nodes (see `spec::fields::Merge`), before any value is read,
+//! so each value keeps the span of the layer that decided it: a diagnostic
+//! about a tier's value points into `platform.kdl` or the stdlib, and
+//! `origins` answers "why 3 replicas?".
+//!
+//! Invariant: the stdlib is ordinary platform config; nothing here knows
+//! which layer came from it.
+
+mod decode;
+mod image;
+mod link;
+mod quantity;
+mod read;
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::model;
+use crate::source::Span;
+use crate::spec::{self, fields};
+use crate::syntax::{Node, Scalar};
+pub use link::link;
+use read::{Reader, arg, list};
+
+/// The platform config, merged across its files, ready to layer services on.
+#[derive(Debug, Clone, Default)]
+pub struct Platform {
+    pub model: model::Platform,
+    default_tier: Option<(String, Span)>,
+    defaults: Vec<Node>,
+    environments: BTreeMap<String, EnvironmentLayers>,
+    tiers: BTreeMap<String, TierLayers>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct EnvironmentLayers {
+    fields: Vec<Node>,
+    settings: Vec<Node>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TierLayers {
+    fields: Vec<Node>,
+    environments: BTreeMap<String, (Span, Vec<Node>)>,
+}
+
+impl Platform {
+    /// The names of the tiers, sorted.
+    pub fn tier_names(&self) -> impl Iterator<Item = &str> {
+        self.tiers.keys().map(String::as_str)
+    }
+}
+
+/// Merges platform config files, in order (stdlib first, `platform.kdl` last).
+pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Platform {
+    let mut platform = Platform::default();
+    let mut settings: Vec<Node> = Vec::new();
+    for file in files {
+        merge_into(&mut settings, &file.settings, fields::PLATFORM_FIELDS);
+        merge_into(&mut platform.defaults, &file.defaults, fields::SERVICE_FIELDS);
+        for environment in &file.environments {
+            let layers = platform.environments.entry(environment.name.clone()).or_default();
+            merge_into(&mut layers.fields, &environment.fields, fields::SERVICE_FIELDS);
+            merge_into(&mut layers.settings, &environment.settings, fields::ENVIRONMENT_FIELDS);
+        }
+        for tier in &file.tiers {
+            let layers = platform.tiers.entry(tier.name.clone()).or_default();
+            merge_into(&mut layers.fields, &tier.fields, fields::SERVICE_FIELDS);
+            for block in &tier.environments {
+                let (span, fields) = layers.environments.entry(block.name.clone()).or_insert((block.name_span, Vec::new()));
+                *span = block.name_span;
+                merge_into(fields, &block.fields, fields::SERVICE_FIELDS);
+            }
+        }
+    }
+
+    let mut reader = Reader { diagnostics };
+    for node in &settings {
+        match node.name.as_str() {
+            "registry" => {
+                reader.expect_entries(node, 1, &[]);
+                platform.model.registry = node.args.first().and_then(|value| reader.string(value, "`registry`"));
+            }
+            "default-tier" => {
+                reader.expect_entries(node, 1, &[]);
+                if let Some(value) = node.args.first() {
+                    platform.default_tier = reader.string(value, "`default-tier`").map(|name| (name, value.span));
+                }
+            }
+            "team" => {
+                reader.expect_entries(node, 1, &["name", "description", "email"]);
+                if let Some(name) = arg(node, 0, "name").and_then(|value| reader.dns_label(value, "team name")) {
+                    platform.model.teams.insert(name, node.span);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(environments) = settings.iter().rev().find(|node| node.name == "environments") else {
+        return platform;
+    };
+    reader.expect_entries(environments, usize::MAX, &[]);
+    for value in &environments.args {
+        let Some(name) = reader.dns_label(value, "environment name") else { continue };
+        match platform.environments.get(&name) {
+            Some(layers) => {
+                let cluster = layers
+                    .settings
+                    .iter()
+                    .rev()
+                    .find(|node| node.name == "cluster")
+                    .and_then(|node| node.args.first())
+                    .and_then(|value| reader.string(value, "`cluster`"))
+                    .unwrap_or_else(|| "https://kubernetes.default.svc".to_owned());
+                platform.model.environments.push(model::Environment { name, cluster });
+            }
+            None => reader.report(unknown_environment(value.span, &name, platform.environments.keys())),
+        }
+    }
+    if let Some((name, span)) = &platform.default_tier {
+        if !platform.tiers.contains_key(name) {
+            reader.report(unknown_tier(*span, name, &platform));
+        }
+    }
+    for (tier_name, tier) in &platform.tiers {
+        for (environment, (span, _)) in &tier.environments {
+            if !platform.model.environments.iter().any(|known| &known.name == environment) {
+                let diagnostic = unknown_environment(*span, environment, platform.environments.keys());
+                reader.report(diagnostic.label(*span, format!("in tier `{tier_name}`")));
+            }
+        }
+    }
+    decode::check_layer(&platform.defaults, &mut reader);
+    for layers in platform.environments.values() {
+        decode::check_layer(&layers.fields, &mut reader);
+    }
+    for tier in platform.tiers.values() {
+        decode::check_layer(&tier.fields, &mut reader);
+        for (_, fields) in tier.environments.values() {
+            decode::check_layer(fields, &mut reader);
+        }
+    }
+    platform
+}
+
+/// Resolves a service for every environment of the platform.
+pub fn service(
+    platform: &Platform,
+    service: &spec::Service,
+    spec_path: &str,
+    read_file: &dyn Fn(&str) -> Option<String>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<model::Service> {
+    let mut reader = Reader { diagnostics };
+    let folder = spec_path.rsplit_once('/').map_or("", |(folder, _)| folder);
+
+    let tier_node = service.fields.iter().rev().find(|node| node.name == "tier");
+    let tier_name = match tier_node {
+        Some(node) => {
+            reader.expect_entries(node, 1, &[]);
+            node.args.first().and_then(|value| reader.string(value, "`tier`").map(|name| (name, value.span)))
+        }
+        None => platform.default_tier.clone(),
+    };
+    let tier = match &tier_name {
+        Some((name, span)) => match platform.tiers.get(name) {
+            Some(tier) => Some(tier),
+            None => {
+                reader.report(unknown_tier(*span, name, platform));
+                None
+            }
+        },
+        None => {
+            reader.missing(service.name_span, format!("`{}` has no tier", service.name), "add `tier standard`");
+            None
+        }
+    };
+
+    for block in &service.environments {
+        if !platform.model.environments.iter().any(|environment| environment.name == block.name) {
+            reader.report(unknown_environment(block.name_span, &block.name, platform.environments.keys()));
+            decode::check_layer(&block.fields, &mut reader);
+        }
+    }
+    decode::check_layer(&service.fields, &mut reader);
+    if let Err(reason) = read::check_dns_label(&service.name) {
+        reader.report(
+            Diagnostic::error("spec::invalid-name", service.name_span, format!("invalid service name `{}`: {reason}", service.name))
+                .primary_text("not a valid name")
+                .help("service names are DNS labels: lowercase letters, digits and `-`, starting with a letter"),
+        );
+        return Vec::new();
+    }
+    let (Some(tier), Some((tier_name, _))) = (tier, tier_name) else { return Vec::new() };
+
+    let mut resolved = Vec::new();
+    for environment in &platform.model.environments {
+        let environment_fields = platform.environments.get(&environment.name).map_or(&[][..], |layers| &layers.fields);
+        let tier_environment = tier.environments.get(&environment.name).map_or(&[][..], |(_, fields)| fields);
+        let service_environment: Vec<Node> = service
+            .environments
+            .iter()
+            .filter(|block| block.name == environment.name)
+            .flat_map(|block| block.fields.iter().cloned())
+            .collect();
+        let mut merged = Vec::new();
+        for layer in [
+            &platform.defaults[..],
+            environment_fields,
+            &tier.fields,
+            tier_environment,
+            &service.fields,
+            &service_environment,
+        ] {
+            merge_into(&mut merged, layer, fields::SERVICE_FIELDS);
+        }
+        let inputs = decode::Inputs {
+            name: &service.name,
+            name_span: service.name_span,
+            tier: &tier_name,
+            environment: &environment.name,
+            spec_path,
+            folder,
+            platform: &platform.model,
+            read_file,
+        };
+        if let Some(model) = decode::service(&merged, &inputs, &mut reader) {
+            resolved.push(model);
+        }
+    }
+    resolved
+}
+
+/// Merges `layer` over `merged`, field by field, by each field's merge rule.
+fn merge_into(merged: &mut Vec<Node>, layer: &[Node], table: &'static [fields::Field]) {
+    for node in layer {
+        let rule = fields::find(table, &node.name).map_or(fields::Merge::Replace, |field| field.merge);
+        match rule {
+            fields::Merge::Replace => {
+                merged.retain(|existing| existing.name != node.name);
+                merged.push(node.clone());
+            }
+            fields::Merge::Entries => {
+                let existing = merged.iter().position(|existing| existing.name == node.name);
+                match existing {
+                    Some(index) if node.args.is_empty() => {
+                        let mut base = merged.remove(index);
+                        let names: Vec<&str> = node
+                            .props
+                            .iter()
+                            .map(|prop| prop.key.as_str())
+                            .chain(node.children.iter().map(|child| child.name.as_str()))
+                            .collect();
+                        base.args.clear();
+                        base.props.retain(|prop| !names.contains(&prop.key.as_str()));
+                        base.children.retain(|child| !names.contains(&child.name.as_str()));
+                        base.props.extend(node.props.iter().cloned());
+                        base.children.extend(node.children.iter().cloned());
+                        base.span = node.span;
+                        base.name_span = node.name_span;
+                        merged.push(base);
+                    }
+                    Some(index) => {
+                        merged.remove(index);
+                        merged.push(node.clone());
+                    }
+                    None => merged.push(node.clone()),
+                }
+            }
+            fields::Merge::Keyed => {
+                for item in split_list(node) {
+                    let key = item_key(&item);
+                    merged.retain(|existing| existing.name != item.name || item_key(existing) != key);
+                    merged.push(item);
+                }
+            }
+        }
+    }
+}
+
+/// `depends-on a b` is `depends-on a` and `depends-on b`.
+fn split_list(node: &Node) -> Vec<Node> {
+    let splits = matches!(node.name.as_str(), "depends-on" | "provides-api" | "consumes-api");
+    if !splits || node.args.len() < 2 || !node.props.is_empty() || !node.children.is_empty() {
+        return vec![node.clone()];
+    }
+    node.args.iter().map(|value| Node { args: vec![value.clone()], ..node.clone() }).collect()
+}
+
+/// The key of a keyed item: its first argument or its `name`-like property.
+fn item_key(node: &Node) -> Option<Scalar> {
+    let key_prop = match node.name.as_str() {
+        "port" => "port",
+        "probe" | "expose" => "type",
+        "depends-on" => "service",
+        "config-file" => "path",
+        "toleration" => "key",
+        _ => "name",
+    };
+    arg(node, 0, key_prop).map(|value| value.scalar.clone())
+}
+
+fn unknown_tier(span: Span, name: &str, platform: &Platform) -> Diagnostic {
+    let names: Vec<&str> = platform.tier_names().collect();
+    Diagnostic::error("resolve::unknown-tier", span, format!("unknown tier `{name}`"))
+        .primary_text("not defined")
+        .help(did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+            format!("the platform defines {}; add `tier {name} {{ … }}` to platform.kdl to define it", list(&names))
+        }))
+}
+
+fn unknown_environment<'a>(span: Span, name: &str, known: impl Iterator<Item = &'a String>) -> Diagnostic {
+    let names: Vec<&str> = known.map(String::as_str).collect();
+    Diagnostic::error("resolve::unknown-environment", span, format!("unknown environment `{name}`"))
+        .primary_text("not an environment of the platform")
+        .help(did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+            format!("the environments are {}; define more in platform.kdl", list(&names))
+        }))
+}

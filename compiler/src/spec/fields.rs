@@ -1,0 +1,132 @@
+//! The table of every field platc reads: where it may be written, how layers
+//! merge it, and what it means. The book's reference and the field checks are
+//! both driven from here, so a field cannot exist without its documentation.
+
+/// Where a field may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contexts(u8);
+
+impl Contexts {
+    /// The body of `service NAME { … }`.
+    pub const SERVICE: Contexts = Contexts(1);
+    /// `environment NAME { … }` inside a service.
+    pub const SERVICE_ENVIRONMENT: Contexts = Contexts(2);
+    /// `defaults { … }`, `tier NAME { … }` and the environments of the platform config.
+    pub const LAYER: Contexts = Contexts(4);
+    /// Top level of `platform.kdl`.
+    pub const PLATFORM: Contexts = Contexts(8);
+    /// `environment NAME { … }` at the top level of `platform.kdl` (its own settings).
+    pub const PLATFORM_ENVIRONMENT: Contexts = Contexts(16);
+
+    const ANYWHERE: Contexts = Contexts(1 | 2 | 4);
+    const NOT_PER_ENVIRONMENT: Contexts = Contexts(1 | 4);
+    const SERVICE_ONLY: Contexts = Contexts(1);
+
+    pub fn contains(self, other: Contexts) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// How a field combines across layers (stdlib ← platform ← tier ← service ←
+/// environment): later layers win.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// The last layer that writes the field decides it whole.
+    Replace,
+    /// Entries merge one by one: `resources cpu=…` in a service keeps the
+    /// tier's `memory=…`.
+    Entries,
+    /// Repeated, one per key (its first argument, or `name`): a later layer
+    /// replaces the item with the same key and adds new ones.
+    Keyed,
+}
+
+#[derive(Debug)]
+pub struct Field {
+    pub name: &'static str,
+    pub contexts: Contexts,
+    pub merge: Merge,
+    /// The shape, as written in KDL.
+    pub syntax: &'static str,
+    pub doc: &'static str,
+}
+
+const fn field(name: &'static str, contexts: Contexts, merge: Merge, syntax: &'static str, doc: &'static str) -> Field {
+    Field { name, contexts, merge, syntax, doc }
+}
+
+use Contexts as C;
+use Merge::{Entries, Keyed, Replace};
+
+/// Every field of the service grammar, which tiers, defaults and environments
+/// share. Sorted by name.
+pub const SERVICE_FIELDS: &[Field] = &[
+    field("args", C::ANYWHERE, Replace, "args \"--flag\" \"value\"…", "Arguments passed to the main container, replacing the image's CMD."),
+    field("autoscaling", C::ANYWHERE, Entries, "autoscaling cpu=70 memory=80", "Target average utilization, in percent of the requests, for the HorizontalPodAutoscaler. Used when `replicas` has `min` below `max`."),
+    field("canary", C::ANYWHERE, Replace, "canary header=\"x-canary\" weight=10", "Canary routing: requests with the header go to the canary subset; `weight` sends a share of the rest."),
+    field("catalog", C::NOT_PER_ENVIRONMENT, Entries, "catalog type=service lifecycle=production subcomponent-of=shop", "Backstage entity details that differ from the platform's defaults."),
+    field("command", C::ANYWHERE, Replace, "command \"/app/server\"…", "The main container's entrypoint, replacing the image's ENTRYPOINT."),
+    field("config-file", C::ANYWHERE, Keyed, "config-file \"/etc/app/config.yaml\" from=\"config/app.yaml\"", "A file from the service folder mounted read-only at a path, through a ConfigMap."),
+    field("consumes-api", C::NOT_PER_ENVIRONMENT, Keyed, "consumes-api NAME…", "APIs this service calls, for the catalog."),
+    field("database", C::NOT_PER_ENVIRONMENT, Keyed, "database NAME engine=postgres storage-gb=20 class=standard", "A database claimed through the platform's database classes; its connection secret is wired into the pod."),
+    field("depends-on", C::NOT_PER_ENVIRONMENT, Keyed, "depends-on SERVICE env=VAR url=#true", "Services this one calls. With `env`, the dependency's address (`host:port`, or `http://host:port` with `url=#true`) is passed in that variable."),
+    field("description", C::SERVICE_ONLY, Replace, "description \"…\"", "One sentence on what the service does, for the catalog and the Deployment's annotation."),
+    field("env", C::ANYWHERE, Entries, "env NAME=value… { NAME field=\"status.podIP\" }", "Environment variables: literals as properties; values from the downward API (`field`) or a resource (`resource`) as child nodes."),
+    field("expose", C::ANYWHERE, Keyed, "expose gateway hosts=\"shop.example.com\" | expose load-balancer", "Exposure beyond the cluster: through the mesh gateway for the given hosts, or as a load balancer."),
+    field("image", C::ANYWHERE, Replace, "image \"registry/name:tag\" | image \"name\" tag=\"1.2.3\"", "The container image. A name without a registry gets the platform's `registry`; a tag or digest is required."),
+    field("init-container", C::ANYWHERE, Keyed, "init-container NAME image=\"…\" { command …; args …; env … }", "A container that runs to completion before the main one starts, with the same security defaults."),
+    field("kind", C::NOT_PER_ENVIRONMENT, Replace, "kind web | worker | cron", "What the service is: `web` serves traffic, `worker` runs without a Service, `cron` runs on a schedule."),
+    field("labels", C::ANYWHERE, Entries, "labels key=value…", "Extra labels on every object of the service."),
+    field("language", C::NOT_PER_ENVIRONMENT, Replace, "language go", "The main language, for the catalog's tags and the CI workflow's defaults."),
+    field("limit-ratio", C::ANYWHERE, Entries, "limit-ratio cpu=2 memory=1", "Limits derived from requests when no layer sets a limit: the request times the ratio."),
+    field("limits", C::ANYWHERE, Entries, "limits cpu=\"1\" memory=\"512Mi\"", "Resource limits of the main container."),
+    field("metrics", C::ANYWHERE, Replace, "metrics port=9090 path=\"/metrics\"", "Where Prometheus scrapes the service."),
+    field("migrate", C::ANYWHERE, Replace, "migrate \"app\" \"migrate\"…", "A database migration command, run as a Job before each sync."),
+    field("namespace", C::ANYWHERE, Replace, "namespace \"{service}\"", "The namespace, as a template over `{service}`, `{system}`, `{owner}` and `{environment}`."),
+    field("node-selector", C::ANYWHERE, Entries, "node-selector key=value…", "Node labels the pods must run on."),
+    field("owner", C::NOT_PER_ENVIRONMENT, Replace, "owner TEAM", "The team that owns the service."),
+    field("pdb", C::ANYWHERE, Replace, "pdb max-unavailable=1 | pdb min-available=2 | pdb none", "The PodDisruptionBudget. A service with a single replica gets none."),
+    field("pod-annotations", C::ANYWHERE, Entries, "pod-annotations key=value…", "Annotations on the pod template."),
+    field("port", C::ANYWHERE, Keyed, "port 8080 name=http protocol=http service-port=80 expose=#true", "A container port. `name` defaults to `http` for the first port; `protocol` is inferred from a name like `grpc-*`; `expose=#false` keeps it off the Service."),
+    field("probe", C::ANYWHERE, Keyed, "probe liveness|readiness|startup http=\"/path\" | grpc | tcp | exec \"cmd\"… port= scheme= delay= period= timeout= failures= successes=", "A probe, with timings from `probe-defaults`."),
+    field("probe-defaults", C::ANYWHERE, Entries, "probe-defaults delay=\"5s\" period=\"10s\" timeout=\"1s\" failures=3", "Timings for every probe that does not set its own."),
+    field("probes", C::ANYWHERE, Entries, "probes liveness=\"/healthz\" readiness=\"/readyz\"", "Shorthand for HTTP probes on the first port."),
+    field("provides-api", C::NOT_PER_ENVIRONMENT, Keyed, "provides-api NAME…", "APIs this service provides, for the catalog."),
+    field("replicas", C::ANYWHERE, Replace, "replicas 3 | replicas min=3 max=10", "A fixed count, or the HorizontalPodAutoscaler's bounds."),
+    field("resources", C::ANYWHERE, Entries, "resources cpu=\"250m\" memory=\"256Mi\" | resources none reason=\"…\"", "Resource requests of the main container; `none` opts out with a reason."),
+    field("schedule", C::ANYWHERE, Replace, "schedule \"*/15 * * * *\" concurrency=forbid", "The cron schedule of a `kind cron` service."),
+    field("secret", C::ANYWHERE, Keyed, "secret NAME from=\"path\" key=\"property\"", "An environment variable from the secret store, through an ExternalSecret."),
+    field("security", C::ANYWHERE, Entries, "security run-as-user=10001 fs-group=10001 read-only-root=#true add-capabilities=\"NET_BIND_SERVICE\" reason=\"…\"", "The pod and container security context. Changing a secure default needs a `reason`."),
+    field("service-account", C::ANYWHERE, Replace, "service-account automount=#true | service-account none", "The ServiceAccount: `none` uses the namespace's default one; `automount` mounts its token."),
+    field("sidecar", C::ANYWHERE, Keyed, "sidecar NAME image=\"…\" { port …; command …; args …; env … }", "A container beside the main one, with the same security defaults."),
+    field("strategy", C::ANYWHERE, Entries, "strategy max-surge=\"25%\" max-unavailable=0", "The rolling update strategy."),
+    field("system", C::NOT_PER_ENVIRONMENT, Replace, "system NAME", "The system (application) the service belongs to."),
+    field("termination-grace", C::ANYWHERE, Replace, "termination-grace \"30s\"", "How long pods get to shut down."),
+    field("tier", C::SERVICE_ONLY, Replace, "tier critical | standard | batch | …", "The tier, defined by the platform: it decides replicas, budgets and policies."),
+    field("toleration", C::ANYWHERE, Keyed, "toleration KEY operator=Equal value=… effect=NoSchedule", "A taint the pods tolerate."),
+    field("topology-spread", C::ANYWHERE, Replace, "topology-spread zone max-skew=1 | topology-spread none", "Spread replicas across zones (or `hostname`)."),
+    field("volume", C::ANYWHERE, Keyed, "volume NAME empty-dir mount=\"/var/cache/app\" size-limit=\"1Gi\" medium=memory", "Scratch space mounted into the main container."),
+];
+
+/// Fields of the top level of `platform.kdl`, beside `defaults`, `tier` and `environment`.
+pub const PLATFORM_FIELDS: &[Field] = &[
+    field("default-tier", C::PLATFORM, Replace, "default-tier standard", "The tier of services that name none."),
+    field("environments", C::PLATFORM, Replace, "environments \"staging\" \"production\"", "The environments every service is rendered for, in promotion order."),
+    field("registry", C::PLATFORM, Replace, "registry \"ghcr.io/acme\"", "The registry for image names written without one."),
+    field("team", C::PLATFORM, Keyed, "team NAME { description …; email … }", "A team that may own services."),
+];
+
+/// Settings of a platform `environment NAME { … }` beside service fields.
+pub const ENVIRONMENT_FIELDS: &[Field] = &[
+    field("cluster", C::PLATFORM_ENVIRONMENT, Replace, "cluster \"https://kubernetes.default.svc\"", "The API server Argo CD deploys this environment to."),
+];
+
+/// Looks a field up by name in a table.
+pub fn find(table: &'static [Field], name: &str) -> Option<&'static Field> {
+    table.iter().find(|field| field.name == name)
+}
+
+/// The service field of that name.
+pub fn service_field(name: &str) -> Option<&'static Field> {
+    find(SERVICE_FIELDS, name)
+}

@@ -1,0 +1,252 @@
+//! Discover and load: find the repository root, walk it honouring
+//! `.gitignore`, and read the spec files. The only module that reads from disk
+//! (`write.rs` is the only one that writes).
+//!
+//! A [`Workspace`] can also be built from in-memory `(path, text)` pairs, so
+//! the library compiles without touching the disk.
+#![allow(clippy::disallowed_methods)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::emit::{HEADER_PREFIX, OutputTree};
+use crate::source::SourceFile;
+
+/// The platform config file, at the repository root.
+pub const PLATFORM_FILE: &str = "platform.kdl";
+/// Spec file names, in the order they are preferred.
+pub const SPEC_FILES: &[&str] = &["platc.kdl", "platc.yaml"];
+
+/// A loaded repository: its platform config, its service specs, and access to
+/// its other files.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// `None` for an in-memory workspace.
+    root: Option<PathBuf>,
+    pub platform: Option<SourceFile>,
+    /// Spec files, sorted by path.
+    pub specs: Vec<SourceFile>,
+    /// Files that could not be loaded, with the reason.
+    pub problems: Vec<(String, String)>,
+    /// Paths of every other file, for ownership checks and pruning.
+    files: BTreeSet<String>,
+    /// In memory: the contents of every other file.
+    memory: BTreeMap<String, Arc<str>>,
+}
+
+/// A failure that is not a mistake in the user's files.
+#[derive(Debug)]
+pub enum Error {
+    NotFound(PathBuf),
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotFound(path) => write!(f, "`{}` does not exist or is not a folder", path.display()),
+            Error::Io { path, source } => write!(f, "cannot read `{}`: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What is at a path where platc wants to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    Missing,
+    /// A file platc generated (it starts with the header), and its text.
+    Owned(String),
+    /// A file platc did not generate.
+    Unowned,
+}
+
+/// Spec files larger than this are refused unread: no spec is near it.
+const MAX_SPEC_BYTES: u64 = 1 << 20;
+
+impl Workspace {
+    /// Finds the root for `path` (the nearest ancestor with `platform.kdl`,
+    /// else `path` itself) and loads it.
+    pub fn discover(path: &Path) -> Result<Workspace, Error> {
+        if !path.is_dir() {
+            return Err(Error::NotFound(path.to_owned()));
+        }
+        let start = path.canonicalize().map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let root = start.ancestors().find(|dir| dir.join(PLATFORM_FILE).is_file()).unwrap_or(&start).to_owned();
+        Workspace::load(&root)
+    }
+
+    /// The root of a workspace on disk.
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// Loads the repository at `root`.
+    pub fn load(root: &Path) -> Result<Workspace, Error> {
+        let mut workspace = Workspace {
+            root: Some(root.to_owned()),
+            platform: None,
+            specs: Vec::new(),
+            problems: Vec::new(),
+            files: BTreeSet::new(),
+            memory: BTreeMap::new(),
+        };
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_path(Ord::cmp)
+            .filter_entry(|entry| entry.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    workspace.problems.push((String::new(), error.to_string()));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                continue;
+            }
+            let Some(relative) = relative_path(root, entry.path()) else { continue };
+            let name = entry.file_name().to_string_lossy();
+            if relative == PLATFORM_FILE {
+                workspace.platform = Some(workspace.read_source(entry.path(), relative));
+            } else if SPEC_FILES.contains(&name.as_ref()) {
+                let source = workspace.read_source(entry.path(), relative);
+                workspace.specs.push(source);
+            } else {
+                workspace.files.insert(relative);
+            }
+        }
+        workspace.specs.sort_by(|left, right| left.path.cmp(&right.path));
+        Ok(workspace)
+    }
+
+    fn read_source(&mut self, path: &Path, relative: String) -> SourceFile {
+        let text = match std::fs::metadata(path) {
+            Ok(metadata) if metadata.len() > MAX_SPEC_BYTES => {
+                self.problems.push((relative.clone(), format!("the file is larger than {} KiB", MAX_SPEC_BYTES / 1024)));
+                String::new()
+            }
+            Ok(_) => match std::fs::read(path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        self.problems.push((relative.clone(), "the file is not UTF-8 text".to_owned()));
+                        String::new()
+                    }
+                },
+                Err(error) => {
+                    self.problems.push((relative.clone(), error.to_string()));
+                    String::new()
+                }
+            },
+            Err(error) => {
+                self.problems.push((relative.clone(), error.to_string()));
+                String::new()
+            }
+        };
+        SourceFile::new(relative, text)
+    }
+
+    /// An in-memory workspace from `(path, text)` pairs: `platform.kdl` at the
+    /// root is the platform config, `platc.kdl`/`platc.yaml` anywhere are
+    /// specs, and every other file is available to specs (`config-file`) and
+    /// as the "disk" that `check` compares against.
+    pub fn from_files<P: Into<String>, T: Into<String>>(files: impl IntoIterator<Item = (P, T)>) -> Workspace {
+        let mut workspace = Workspace {
+            root: None,
+            platform: None,
+            specs: Vec::new(),
+            problems: Vec::new(),
+            files: BTreeSet::new(),
+            memory: BTreeMap::new(),
+        };
+        for (path, text) in files {
+            let path: String = path.into();
+            let text: String = text.into();
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            if path == PLATFORM_FILE {
+                workspace.platform = Some(SourceFile::new(path, text));
+            } else if SPEC_FILES.contains(&name) {
+                workspace.specs.push(SourceFile::new(path, text));
+            } else {
+                workspace.files.insert(path.clone());
+                workspace.memory.insert(path, text.into());
+            }
+        }
+        workspace.specs.sort_by(|left, right| left.path.cmp(&right.path));
+        workspace
+    }
+
+    /// Keeps only the specs under one of `prefixes` (repository-relative).
+    pub fn retain_specs(&mut self, prefixes: &[String]) {
+        self.specs.retain(|spec| {
+            prefixes.iter().any(|prefix| {
+                prefix.is_empty() || spec.path == *prefix || spec.path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
+            })
+        });
+    }
+
+    /// Reads a repository file as text, for `config-file`.
+    pub fn read(&self, path: &str) -> Option<String> {
+        if let Some(text) = self.memory.get(path) {
+            return Some(text.to_string());
+        }
+        let root = self.root.as_ref()?;
+        if !self.files.contains(path) {
+            return None;
+        }
+        std::fs::read_to_string(root.join(path)).ok()
+    }
+
+    /// What is at `path` now.
+    pub fn existing(&self, path: &str) -> Existing {
+        let text = match (&self.root, self.memory.get(path)) {
+            (_, Some(text)) => Some(text.to_string()),
+            (Some(root), None) => {
+                let full = root.join(path);
+                if full.symlink_metadata().is_err() {
+                    None
+                } else {
+                    match std::fs::read(&full) {
+                        Ok(bytes) => Some(String::from_utf8(bytes).unwrap_or_default()),
+                        Err(_) => return Existing::Unowned,
+                    }
+                }
+            }
+            (None, None) => None,
+        };
+        match text {
+            None => Existing::Missing,
+            Some(text) if text.starts_with(HEADER_PREFIX) => Existing::Owned(text),
+            Some(_) => Existing::Unowned,
+        }
+    }
+
+    /// Files platc owns (YAML files that start with the header) that `tree`
+    /// does not hold: what a build prunes and `check` reports as extra.
+    pub fn owned_files_outside(&self, tree: &OutputTree) -> Vec<String> {
+        self.files
+            .iter()
+            .filter(|path| (path.ends_with(".yaml") || path.ends_with(".yml")) && !tree.contains(path))
+            .filter(|path| matches!(self.existing(path), Existing::Owned(_)))
+            .cloned()
+            .collect()
+    }
+}
+
+/// `root/a/b` → `a/b`, with `/` separators; `None` outside `root` or not UTF-8.
+fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let parts: Option<Vec<&str>> = relative.components().map(|component| component.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}

@@ -1,0 +1,115 @@
+//! Write an [`OutputTree`] to disk: only the files whose bytes changed, each
+//! atomically (a temporary file in the same folder, then a rename), pruning
+//! owned files that are no longer generated. The only module that writes.
+//!
+//! Invariant: nothing is written unless the whole plan is allowed: a file
+//! platc does not own at a path it would write stops the build before any
+//! write.
+#![allow(clippy::disallowed_methods)]
+
+use std::fmt;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::diff::{Change, drift};
+use crate::emit::OutputTree;
+use crate::workspace::Workspace;
+
+/// What a build does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// New or changed files, with their bytes.
+    pub writes: Vec<(String, String)>,
+    /// Owned files to delete.
+    pub removals: Vec<String>,
+    /// Files already up to date.
+    pub unchanged: usize,
+}
+
+#[derive(Debug)]
+pub enum Error {
+    /// Files platc would overwrite but does not own.
+    Unowned(Vec<String>),
+    /// An in-memory workspace has no disk to write to.
+    NoRoot,
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Unowned(paths) => {
+                write!(f, "refusing to overwrite files that platc did not generate: ")?;
+                let quoted: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
+                write!(f, "{}", quoted.join(", "))
+            }
+            Error::NoRoot => write!(f, "this workspace is in memory and has no folder to write to"),
+            Error::Io { path, source } => write!(f, "cannot write `{}`: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Decides what to write; fails, writing nothing, if a file is in the way.
+pub fn plan(workspace: &Workspace, tree: &OutputTree) -> Result<Plan, Error> {
+    let drifts = drift(workspace, tree);
+    let unowned: Vec<String> =
+        drifts.iter().filter(|drift| drift.change == Change::Unowned).map(|drift| drift.path.clone()).collect();
+    if !unowned.is_empty() {
+        return Err(Error::Unowned(unowned));
+    }
+    let mut plan = Plan::default();
+    for drift in drifts {
+        match drift.change {
+            Change::Added | Change::Modified => plan.writes.push((drift.path, drift.new)),
+            Change::Removed => plan.removals.push(drift.path),
+            Change::Unowned => {}
+        }
+    }
+    plan.unchanged = tree.len() - plan.writes.len();
+    Ok(plan)
+}
+
+/// Carries a plan out under the workspace's root.
+pub fn apply(workspace: &Workspace, plan: &Plan) -> Result<(), Error> {
+    let root = workspace.root().ok_or(Error::NoRoot)?;
+    for (path, contents) in &plan.writes {
+        write_atomically(&root.join(path), contents.as_bytes())?;
+    }
+    for path in &plan.removals {
+        let full = root.join(path);
+        std::fs::remove_file(&full).map_err(|source| Error::Io { path: full.clone(), source })?;
+        remove_empty_parents(root, &full);
+    }
+    Ok(())
+}
+
+fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let io = |source| Error::Io { path: path.to_owned(), source };
+    let folder = path.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
+    std::fs::create_dir_all(folder).map_err(io)?;
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.platc-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.map_err(io)
+}
+
+/// Removes folders left empty by pruning, up to (not including) the root.
+fn remove_empty_parents(root: &Path, file: &Path) {
+    let mut folder = file.parent();
+    while let Some(dir) = folder {
+        if dir == root || !dir.starts_with(root) || std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+        folder = dir.parent();
+    }
+}
