@@ -92,14 +92,7 @@ impl Diagnostic {
 
     fn sort_key(&self, sources: &Sources) -> (String, u32, u32, Severity, &'static str, String) {
         let span = self.primary.span;
-        (
-            sources.get(span.file).path.clone(),
-            span.start,
-            span.end,
-            self.severity,
-            self.code,
-            self.message.clone(),
-        )
+        (sources.get(span.file).path.clone(), span.start, span.end, self.severity, self.code, self.message.clone())
     }
 }
 

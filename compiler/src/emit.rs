@@ -273,7 +273,12 @@ pub(crate) fn is_plain_safe(text: &str) -> bool {
         return false;
     }
     text.chars().all(|character| {
-        !character.is_control() && character != '\u{feff}' && !matches!(character, '{' | '}' | '[' | ']' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`')
+        !character.is_control()
+            && character != '\u{feff}'
+            && !matches!(
+                character,
+                '{' | '}' | '[' | ']' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`'
+            )
     })
 }
 
@@ -288,7 +293,11 @@ fn looks_numeric(text: &str) -> bool {
         return false;
     }
     bytes[start..].iter().all(|byte| {
-        byte.is_ascii_hexdigit() || matches!(byte, b'.' | b'_' | b':' | b'+' | b'-' | b'x' | b'X' | b'o' | b'O' | b't' | b'T' | b'z' | b'Z' | b' ')
+        byte.is_ascii_hexdigit()
+            || matches!(
+                byte,
+                b'.' | b'_' | b':' | b'+' | b'-' | b'x' | b'X' | b'o' | b'O' | b't' | b'T' | b'z' | b'Z' | b' '
+            )
     })
 }
 
@@ -306,10 +315,66 @@ mod tests {
 
     #[test]
     fn quotes_what_yaml_readers_would_misread() {
-        for text in ["on", "yes", "y", "n", "off", "NO", "1_000", "12:30", "2024-01-01", "0755", "1e3", "8080", "16", "0x1F", "1.4.2", ".5", "-1", ".inf", "~", "", " lead", "trail ", "- x", "-", "a: b", "a #b", "*ref", "&anchor", "!tag", "@at", "`tick`", "{x}", "[x]", "a,b", "key:", "'q'", "\"q\"", "%x", "|", ">"] {
+        for text in [
+            "on",
+            "yes",
+            "y",
+            "n",
+            "off",
+            "NO",
+            "1_000",
+            "12:30",
+            "2024-01-01",
+            "0755",
+            "1e3",
+            "8080",
+            "16",
+            "0x1F",
+            "1.4.2",
+            ".5",
+            "-1",
+            ".inf",
+            "~",
+            "",
+            " lead",
+            "trail ",
+            "- x",
+            "-",
+            "a: b",
+            "a #b",
+            "*ref",
+            "&anchor",
+            "!tag",
+            "@at",
+            "`tick`",
+            "{x}",
+            "[x]",
+            "a,b",
+            "key:",
+            "'q'",
+            "\"q\"",
+            "%x",
+            "|",
+            ">",
+        ] {
             assert!(!is_plain_safe(text), "{text:?} must be quoted");
         }
-        for text in ["payment-service", "256Mi", "250m", "/metrics", "ghcr.io/acme/api:1.4.2", "v1.2", "RuntimeDefault", "http", "--config", "app.kubernetes.io/name", "x-canary", "https://kubernetes.default.svc", "deadbeef", "a:b"] {
+        for text in [
+            "payment-service",
+            "256Mi",
+            "250m",
+            "/metrics",
+            "ghcr.io/acme/api:1.4.2",
+            "v1.2",
+            "RuntimeDefault",
+            "http",
+            "--config",
+            "app.kubernetes.io/name",
+            "x-canary",
+            "https://kubernetes.default.svc",
+            "deadbeef",
+            "a:b",
+        ] {
             assert!(is_plain_safe(text), "{text:?} can be plain");
         }
     }
@@ -337,6 +402,9 @@ mod tests {
     #[test]
     fn escapes_what_cannot_be_plain() {
         let value = json!({ "a": "tab\there", "b": "quote \" and \\ slash", "c": "trailing space \nline" });
-        assert_eq!(yaml(&value), "a: \"tab\\there\"\nb: \"quote \\\" and \\\\ slash\"\nc: \"trailing space \\nline\"\n");
+        assert_eq!(
+            yaml(&value),
+            "a: \"tab\\there\"\nb: \"quote \\\" and \\\\ slash\"\nc: \"trailing space \\nline\"\n"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! platc compiles compact service specs into the golden-path tree of a
-//! platform: Kubernetes manifests, GitOps and CI files, rendered and committed.
+//! platform: Kubernetes manifests, `GitOps` and CI files, rendered and committed.
 //!
 //! The pipeline, one stage per module:
 //!
@@ -81,34 +81,27 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         let id = spec_ids.iter().copied().find(|id| &sources.get(*id).path == path);
         let id = id.unwrap_or_else(|| sources.add(SourceFile::new(path.clone(), "")));
         diagnostics.push(
-            Diagnostic::error("workspace::unreadable", Span::file_start(id), format!("cannot read this file: {problem}"))
-                .primary_text("here")
-                .help("a spec file is UTF-8 text of at most 1 MiB"),
+            Diagnostic::error(
+                "workspace::unreadable",
+                Span::file_start(id),
+                format!("cannot read this file: {problem}"),
+            )
+            .primary_text("here")
+            .help("a spec file is UTF-8 text of at most 1 MiB"),
         );
     }
     check_one_spec_per_folder(&sources, &spec_ids, &mut diagnostics);
 
     let read_file = |path: &str| workspace.read(path);
-    let front: Vec<(Vec<model::Service>, Option<(String, Span)>, Diagnostics)> = spec_ids
-        .par_iter()
-        .map(|&id| {
-            let mut service_diagnostics = Diagnostics::default();
-            let file = sources.get(id);
-            let document = syntax::parse(file, id, &mut service_diagnostics);
-            let Some(service) = spec::service(&document, id, &mut service_diagnostics) else {
-                return (Vec::new(), None, service_diagnostics);
-            };
-            let resolved = resolve::service(&platform, &service, &file.path, &read_file, &mut service_diagnostics);
-            (resolved, Some((service.name, service.name_span)), service_diagnostics)
-        })
-        .collect();
+    let front: Vec<FrontEnd> =
+        spec_ids.par_iter().map(|&id| front_end(&platform, sources.get(id), id, &read_file)).collect();
 
     let mut per_service = Vec::with_capacity(front.len());
     let mut names = Vec::new();
-    for (resolved, name, service_diagnostics) in front {
-        per_service.push(resolved);
-        names.extend(name);
-        diagnostics.extend(service_diagnostics);
+    for service in front {
+        per_service.push(service.resolved);
+        names.extend(service.name);
+        diagnostics.extend(service.diagnostics);
     }
     resolve::link(&mut per_service, &names, &mut diagnostics);
     diagnostics.sort_and_dedup(&sources);
@@ -132,6 +125,30 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         }
     }
     Compilation { files, diagnostics, sources, services }
+}
+
+/// One spec file through parse, decode and resolve.
+struct FrontEnd {
+    /// One per environment; empty after an error.
+    resolved: Vec<model::Service>,
+    /// The service's name and where it is declared.
+    name: Option<(String, Span)>,
+    diagnostics: Diagnostics,
+}
+
+fn front_end(
+    platform: &resolve::Platform,
+    file: &SourceFile,
+    id: FileId,
+    read_file: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> FrontEnd {
+    let mut diagnostics = Diagnostics::default();
+    let document = syntax::parse(file, id, &mut diagnostics);
+    let Some(service) = spec::service(&document, id, &mut diagnostics) else {
+        return FrontEnd { resolved: Vec::new(), name: None, diagnostics };
+    };
+    let resolved = resolve::service(platform, &service, &file.path, read_file, &mut diagnostics);
+    FrontEnd { resolved, name: Some((service.name, service.name_span)), diagnostics }
 }
 
 /// A folder holds one spec: `platc.kdl` or `platc.yaml`, not both.

@@ -311,7 +311,7 @@ pub struct Security {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceAccount {
-    /// Whether the service gets its own ServiceAccount.
+    /// Whether the service gets its own `ServiceAccount`.
     pub create: bool,
     pub automount: bool,
 }

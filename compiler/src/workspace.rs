@@ -133,16 +133,14 @@ impl Workspace {
     fn read_source(&mut self, path: &Path, relative: String) -> SourceFile {
         let text = match std::fs::metadata(path) {
             Ok(metadata) if metadata.len() > MAX_SPEC_BYTES => {
-                self.problems.push((relative.clone(), format!("the file is larger than {} KiB", MAX_SPEC_BYTES / 1024)));
+                self.problems
+                    .push((relative.clone(), format!("the file is larger than {} KiB", MAX_SPEC_BYTES / 1024)));
                 String::new()
             }
             Ok(_) => match std::fs::read(path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => text,
-                    Err(_) => {
-                        self.problems.push((relative.clone(), "the file is not UTF-8 text".to_owned()));
-                        String::new()
-                    }
+                Ok(bytes) => if let Ok(text) = String::from_utf8(bytes) { text } else {
+                    self.problems.push((relative.clone(), "the file is not UTF-8 text".to_owned()));
+                    String::new()
                 },
                 Err(error) => {
                     self.problems.push((relative.clone(), error.to_string()));
@@ -191,7 +189,9 @@ impl Workspace {
     pub fn retain_specs(&mut self, prefixes: &[String]) {
         self.specs.retain(|spec| {
             prefixes.iter().any(|prefix| {
-                prefix.is_empty() || spec.path == *prefix || spec.path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
+                prefix.is_empty()
+                    || spec.path == *prefix
+                    || spec.path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
             })
         });
     }

@@ -32,7 +32,10 @@ pub enum Error {
     Unowned(Vec<String>),
     /// An in-memory workspace has no disk to write to.
     NoRoot,
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for Error {

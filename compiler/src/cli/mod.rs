@@ -29,7 +29,7 @@ pub const ERROR: i32 = 2;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    /// When to use colour: auto (on a terminal, unless `NO_COLOR` is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
 }
@@ -183,8 +183,13 @@ impl Cx<'_> {
         if compilation.diagnostics.has_errors() {
             return Ok(FINDINGS);
         }
-        let services = compilation.services.iter().map(|service| &service.name).collect::<std::collections::BTreeSet<_>>();
-        let _ = writeln!(self.err, "{} valid", if services.len() == 1 { "1 service".to_owned() } else { format!("{} services", services.len()) });
+        let services =
+            compilation.services.iter().map(|service| &service.name).collect::<std::collections::BTreeSet<_>>();
+        let _ = writeln!(
+            self.err,
+            "{} valid",
+            if services.len() == 1 { "1 service".to_owned() } else { format!("{} services", services.len()) }
+        );
         Ok(OK)
     }
 }

@@ -22,13 +22,17 @@ pub(super) fn config_map_name(service: &model::Service) -> String {
     format!("{}-config", service.name)
 }
 
-/// The ConfigMap key of a file mounted at `mount`: `/etc/app/config.yaml` →
+/// The `ConfigMap` key of a file mounted at `mount`: `/etc/app/config.yaml` →
 /// `etc-app-config.yaml`.
 pub(super) fn config_key(mount: &str) -> String {
     mount
         .trim_start_matches('/')
         .chars()
-        .map(|character| if character.is_ascii_alphanumeric() || matches!(character, '.' | '_' | '-') { character } else { '-' })
+        .map(
+            |character| {
+                if character.is_ascii_alphanumeric() || matches!(character, '.' | '_' | '-') { character } else { '-' }
+            },
+        )
         .collect()
 }
 

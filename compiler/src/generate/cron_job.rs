@@ -6,8 +6,10 @@ use super::{metadata, pod};
 use crate::model;
 
 pub(super) fn cron_job(service: &model::Service) -> Value {
-    let (schedule, concurrency) =
-        service.schedule.as_ref().map_or(("@daily", "Forbid"), |schedule| (schedule.cron.as_str(), schedule.concurrency));
+    let (schedule, concurrency) = service
+        .schedule
+        .as_ref()
+        .map_or(("@daily", "Forbid"), |schedule| (schedule.cron.as_str(), schedule.concurrency));
     let mut metadata = metadata(service, &service.name);
     if let Some(description) = &service.description {
         metadata["annotations"] = json!({ "platc.dev/description": description });

@@ -53,8 +53,8 @@ fn spec(service: &model::Service) -> Value {
     if !service.tolerations.is_empty() {
         spec.insert("tolerations".to_owned(), Value::Array(service.tolerations.iter().map(toleration).collect()));
     }
-    if let Some(spread) = &service.topology_spread {
-        if service.kind != Kind::Cron && service.replicas.min() > 1 {
+    if let Some(spread) = &service.topology_spread
+        && service.kind != Kind::Cron && service.replicas.min() > 1 {
             spec.insert(
                 "topologySpreadConstraints".to_owned(),
                 json!([{
@@ -65,9 +65,9 @@ fn spec(service: &model::Service) -> Value {
                 }]),
             );
         }
-    }
     if !service.init_containers.is_empty() {
-        let init: Vec<Value> = service.init_containers.iter().map(|container| extra_container(service, container)).collect();
+        let init: Vec<Value> =
+            service.init_containers.iter().map(|container| extra_container(service, container)).collect();
         spec.insert("initContainers".to_owned(), Value::Array(init));
     }
     let mut containers = vec![main_container(service)];

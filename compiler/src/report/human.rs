@@ -80,7 +80,11 @@ fn label(span: Span, text: &str, primary: bool, sources: &Sources) -> LabeledSpa
     let length = span.len().min(file_len - start);
     let text = (!text.is_empty()).then(|| text.to_owned());
     let source_span = SourceSpan::new(start.into(), length);
-    if primary { LabeledSpan::new_primary_with_span(text, source_span) } else { LabeledSpan::new_with_span(text, source_span) }
+    if primary {
+        LabeledSpan::new_primary_with_span(text, source_span)
+    } else {
+        LabeledSpan::new_with_span(text, source_span)
+    }
 }
 
 impl fmt::Display for Rendered {

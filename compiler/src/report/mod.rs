@@ -14,7 +14,8 @@ pub fn summary(diagnostics: &Diagnostics, sources: &Sources) -> Option<String> {
         return None;
     }
     let plural = |count: usize, word: &str| format!("{count} {word}{}", if count == 1 { "" } else { "s" });
-    let mut files: Vec<&str> = diagnostics.iter().map(|diagnostic| sources.get(diagnostic.primary.span.file).path.as_str()).collect();
+    let mut files: Vec<&str> =
+        diagnostics.iter().map(|diagnostic| sources.get(diagnostic.primary.span.file).path.as_str()).collect();
     files.dedup();
     let mut parts = Vec::new();
     if diagnostics.error_count() > 0 {

@@ -126,10 +126,10 @@ impl<'f> Decoder<'f, '_, '_> {
         let pod_annotations = self.string_map("pod-annotations");
         let labels = self.string_map("labels");
         let strategy = self.strategy();
-        let termination_grace_seconds =
-            self.get("termination-grace").and_then(|node| self.first_arg(node)).and_then(|value| {
-                self.reader.duration(value, "termination grace period")
-            });
+        let termination_grace_seconds = self
+            .get("termination-grace")
+            .and_then(|node| self.first_arg(node))
+            .and_then(|value| self.reader.duration(value, "termination grace period"));
         let migrate = self.strings("migrate");
         let catalog = self.string_map("catalog");
         self.check_env_names(&env, &secrets);
@@ -244,11 +244,10 @@ impl<'f> Decoder<'f, '_, '_> {
         for node in self.all(name) {
             self.reader.expect_entries(node, usize::MAX, &["name"]);
             for value in node.args.iter().chain(prop(node, "name")) {
-                if let Some(text) = self.reader.dns_label(value, &format!("`{name}` name")) {
-                    if !names.contains(&text) {
+                if let Some(text) = self.reader.dns_label(value, &format!("`{name}` name"))
+                    && !names.contains(&text) {
                         names.push(text);
                     }
-                }
             }
         }
         names
@@ -259,15 +258,19 @@ impl<'f> Decoder<'f, '_, '_> {
         let Some(node) = self.get(name) else { return map };
         let allowed: Vec<&str> = match name {
             "catalog" => vec!["type", "lifecycle", "subcomponent-of"],
-            _ => node.props.iter().map(|prop| prop.key.as_str()).chain(node.children.iter().map(|c| c.name.as_str())).collect(),
+            _ => node
+                .props
+                .iter()
+                .map(|prop| prop.key.as_str())
+                .chain(node.children.iter().map(|c| c.name.as_str()))
+                .collect(),
         };
         self.reader.expect_entries(node, 0, &allowed);
         for key in allowed {
-            if let Some(value) = prop(node, key) {
-                if let Some(text) = self.reader.text(value, &format!("`{name} {key}`")) {
+            if let Some(value) = prop(node, key)
+                && let Some(text) = self.reader.text(value, &format!("`{name} {key}`")) {
                     map.insert(key.to_owned(), text);
                 }
-            }
         }
         map
     }
@@ -312,8 +315,12 @@ impl<'f> Decoder<'f, '_, '_> {
                 Ok(_) => reference.tag = Some(tag),
                 Err(reason) => {
                     self.reader.report(
-                        Diagnostic::error("spec::invalid-image", tag_value.span, format!("invalid image tag: {reason}"))
-                            .primary_text("not a tag"),
+                        Diagnostic::error(
+                            "spec::invalid-image",
+                            tag_value.span,
+                            format!("invalid image tag: {reason}"),
+                        )
+                        .primary_text("not a tag"),
                     );
                     return None;
                 }
@@ -402,7 +409,8 @@ impl<'f> Decoder<'f, '_, '_> {
             };
             let expose = prop(node, "expose").and_then(|value| self.reader.bool(value, "`expose`")).unwrap_or(true);
             if let Some(existing) = ports.iter().find(|port| port.number == number || port.name == name) {
-                let what = if existing.number == number { format!("port {number}") } else { format!("port name `{name}`") };
+                let what =
+                    if existing.number == number { format!("port {number}") } else { format!("port name `{name}`") };
                 self.reader.report(
                     Diagnostic::error("spec::duplicate-port", node.span, format!("{what} is declared twice"))
                         .primary_text("declared again here")
@@ -478,18 +486,15 @@ impl<'f> Decoder<'f, '_, '_> {
         let port = match prop(node, "port").map(|value| (value, &value.scalar)) {
             Some((value, Scalar::Integer(_))) => {
                 let number = self.port_number(value)?;
-                match ports.iter().find(|port| port.number == number) {
-                    Some(port) => port.name.clone(),
-                    None => {
-                        ports.push(model::Port {
-                            name: "http-metrics".to_owned(),
-                            number,
-                            protocol: Protocol::Http,
-                            service_port: number,
-                            expose: true,
-                        });
-                        "http-metrics".to_owned()
-                    }
+                if let Some(port) = ports.iter().find(|port| port.number == number) { port.name.clone() } else {
+                    ports.push(model::Port {
+                        name: "http-metrics".to_owned(),
+                        number,
+                        protocol: Protocol::Http,
+                        service_port: number,
+                        expose: true,
+                    });
+                    "http-metrics".to_owned()
                 }
             }
             Some((value, _)) => match self.port_ref(value, ports)? {
@@ -542,7 +547,19 @@ impl<'f> Decoder<'f, '_, '_> {
             self.reader.expect_entries(
                 node,
                 usize::MAX,
-                &["type", "handler", "http", "exec", "port", "scheme", "delay", "period", "timeout", "failures", "successes"],
+                &[
+                    "type",
+                    "handler",
+                    "http",
+                    "exec",
+                    "port",
+                    "scheme",
+                    "delay",
+                    "period",
+                    "timeout",
+                    "failures",
+                    "successes",
+                ],
             );
             let Some(kind_value) = arg(node, 0, "type") else {
                 self.reader.missing(node.name_span, "`probe` needs a type", field_help("probe"));
@@ -557,7 +574,12 @@ impl<'f> Decoder<'f, '_, '_> {
         probes.into_values().collect()
     }
 
-    fn probe_handler(&mut self, node: &'f Node, ports: &[model::Port], first_port: Option<&PortRef>) -> Option<ProbeHandler> {
+    fn probe_handler(
+        &mut self,
+        node: &'f Node,
+        ports: &[model::Port],
+        first_port: Option<&PortRef>,
+    ) -> Option<ProbeHandler> {
         let port = match prop(node, "port") {
             Some(value) => Some(self.port_ref(value, ports)?),
             None => first_port.cloned(),
@@ -595,12 +617,20 @@ impl<'f> Decoder<'f, '_, '_> {
             );
             return None;
         };
-        let handler = self.reader.choice(handler_value, "probe handler", &[("grpc", "grpc"), ("tcp", "tcp"), ("exec", "exec")])?;
+        let handler = self.reader.choice(
+            handler_value,
+            "probe handler",
+            &[("grpc", "grpc"), ("tcp", "tcp"), ("exec", "exec")],
+        )?;
         if handler == "exec" {
             let command: Vec<String> =
                 node.args.iter().skip(2).filter_map(|value| self.reader.text(value, "an exec command")).collect();
             if command.is_empty() {
-                self.reader.missing(handler_value.span, "an exec probe needs a command", "write `exec \"cmd\" \"arg\"`");
+                self.reader.missing(
+                    handler_value.span,
+                    "an exec probe needs a command",
+                    "write `exec \"cmd\" \"arg\"`",
+                );
                 return None;
             }
             return Some(ProbeHandler::Exec { command });
@@ -634,7 +664,8 @@ impl<'f> Decoder<'f, '_, '_> {
             probe.period_seconds = self.reader.duration(value, "probe period").unwrap_or(probe.period_seconds).max(1);
         }
         if let Some(value) = prop(node, "timeout") {
-            probe.timeout_seconds = self.reader.duration(value, "probe timeout").unwrap_or(probe.timeout_seconds).max(1);
+            probe.timeout_seconds =
+                self.reader.duration(value, "probe timeout").unwrap_or(probe.timeout_seconds).max(1);
         }
         if let Some(value) = prop(node, "failures") {
             probe.failures = self.reader.u32(value, "`failures`", 1, 100).unwrap_or(probe.failures);
@@ -661,6 +692,8 @@ impl<'f> Decoder<'f, '_, '_> {
         ProbeDefaults { probe }
     }
 
+    /// Outer `None`: invalid (reported); inner `None`: opted out.
+    #[allow(clippy::option_option)]
     fn resources(&mut self) -> Option<Option<Resources>> {
         const NAMES: &[&str] = &["cpu", "memory", "ephemeral-storage"];
         let requests_node = self.get("resources");
@@ -699,7 +732,8 @@ impl<'f> Decoder<'f, '_, '_> {
         let mut parsed_requests = BTreeMap::new();
         for name in NAMES {
             let resource = Resource::of(name);
-            let request = requests_node.and_then(|node| prop(node, name)).map(|value| (value, self.quantity(value, name)));
+            let request =
+                requests_node.and_then(|node| prop(node, name)).map(|value| (value, self.quantity(value, name)));
             let limit = limits_node.and_then(|node| prop(node, name)).map(|value| (value, self.quantity(value, name)));
             let ratio = ratio_node.and_then(|node| prop(node, name)).and_then(|value| self.ratio(value));
             if let Some((value, parsed)) = &request {
@@ -714,8 +748,8 @@ impl<'f> Decoder<'f, '_, '_> {
             match (&limit, &request) {
                 (Some((_, Some(quantity))), _) => {
                     resources.limits.insert((*name).to_owned(), quantity::format(quantity, resource));
-                    if let Some((request_span, request)) = parsed_requests.get(name) {
-                        if request > quantity && self.complete {
+                    if let Some((request_span, request)) = parsed_requests.get(name)
+                        && request > quantity && self.complete {
                             let (limit_value, _) = limit.as_ref().expect("invariant: matched Some");
                             self.reader.report(
                                 Diagnostic::error(
@@ -729,7 +763,6 @@ impl<'f> Decoder<'f, '_, '_> {
                             );
                             valid = false;
                         }
-                    }
                 }
                 (Some((_, None)), _) => valid = false,
                 (None, Some((_, Some(quantity)))) => {
@@ -766,9 +799,13 @@ impl<'f> Decoder<'f, '_, '_> {
             Err(reason) => {
                 let example = if name == "cpu" { "\"250m\" or \"1\"" } else { "\"256Mi\" or \"1Gi\"" };
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-quantity", value.span, format!("invalid {name} quantity: {reason}"))
-                        .primary_text("not a quantity")
-                        .help(format!("write {name} as {example}")),
+                    Diagnostic::error(
+                        "spec::invalid-quantity",
+                        value.span,
+                        format!("invalid {name} quantity: {reason}"),
+                    )
+                    .primary_text("not a quantity")
+                    .help(format!("write {name} as {example}")),
                 );
                 None
             }
@@ -779,7 +816,8 @@ impl<'f> Decoder<'f, '_, '_> {
     fn ratio(&mut self, value: &Value) -> Option<u128> {
         let ratio = match value.scalar {
             Scalar::Integer(number) if number >= 1 => u128::try_from(number).ok().map(|number| number * 1000),
-            Scalar::Float(number) if number >= 1.0 && number < 1000.0 => {
+            Scalar::Float(number) if (1.0..1000.0).contains(&number) =>
+            {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 Some((number * 1000.0).round() as u128)
             }
@@ -812,17 +850,25 @@ impl<'f> Decoder<'f, '_, '_> {
         let min_value = prop(node, "min");
         let max_value = prop(node, "max");
         let (Some(min_value), Some(max_value)) = (min_value, max_value) else {
-            self.reader.missing(node.name_span, "`replicas` needs a count, or both `min` and `max`", field_help("replicas"));
+            self.reader.missing(
+                node.name_span,
+                "`replicas` needs a count, or both `min` and `max`",
+                field_help("replicas"),
+            );
             return None;
         };
         let min = self.reader.u32(min_value, "`min`", 1, 1000)?;
         let max = self.reader.u32(max_value, "`max`", 1, 1000)?;
         if min > max {
             self.reader.report(
-                Diagnostic::error("spec::invalid-value", min_value.span, format!("`min` ({min}) is above `max` ({max})"))
-                    .primary_text("min")
-                    .label(max_value.span, "max")
-                    .help("swap them"),
+                Diagnostic::error(
+                    "spec::invalid-value",
+                    min_value.span,
+                    format!("`min` ({min}) is above `max` ({max})"),
+                )
+                .primary_text("min")
+                .label(max_value.span, "max")
+                .help("swap them"),
             );
             return None;
         }
@@ -848,14 +894,20 @@ impl<'f> Decoder<'f, '_, '_> {
             }
             _ => {
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-value", value.span, format!("{what} must be a count or a percentage"))
-                        .primary_text("expected `1` or \"25%\""),
+                    Diagnostic::error(
+                        "spec::invalid-value",
+                        value.span,
+                        format!("{what} must be a count or a percentage"),
+                    )
+                    .primary_text("expected `1` or \"25%\""),
                 );
                 None
             }
         }
     }
 
+    /// Outer `None`: invalid (reported); inner `None`: opted out.
+    #[allow(clippy::option_option)]
     fn pdb(&mut self) -> Option<Option<Budget>> {
         let Some(node) = self.get("pdb") else { return Some(None) };
         self.reader.expect_entries(node, 1, &["min-available", "max-unavailable", "reason"]);
@@ -864,37 +916,57 @@ impl<'f> Decoder<'f, '_, '_> {
                 return Some(None);
             }
             self.reader.report(
-                Diagnostic::error("spec::invalid-value", first.span, "`pdb` takes `none`, `min-available` or `max-unavailable`")
-                    .primary_text("unexpected")
-                    .help(field_help("pdb")),
+                Diagnostic::error(
+                    "spec::invalid-value",
+                    first.span,
+                    "`pdb` takes `none`, `min-available` or `max-unavailable`",
+                )
+                .primary_text("unexpected")
+                .help(field_help("pdb")),
             );
             return None;
         }
         match (prop(node, "min-available"), prop(node, "max-unavailable")) {
             (Some(value), None) => self.int_or_percent(value, "`min-available`").map(|v| Some(Budget::MinAvailable(v))),
-            (None, Some(value)) => self.int_or_percent(value, "`max-unavailable`").map(|v| Some(Budget::MaxUnavailable(v))),
+            (None, Some(value)) => {
+                self.int_or_percent(value, "`max-unavailable`").map(|v| Some(Budget::MaxUnavailable(v)))
+            }
             _ => {
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-value", node.span, "a `pdb` sets one of `min-available` and `max-unavailable`")
-                        .primary_text("set exactly one")
-                        .help(field_help("pdb")),
+                    Diagnostic::error(
+                        "spec::invalid-value",
+                        node.span,
+                        "a `pdb` sets one of `min-available` and `max-unavailable`",
+                    )
+                    .primary_text("set exactly one")
+                    .help(field_help("pdb")),
                 );
                 None
             }
         }
     }
 
+    /// Outer `None`: invalid (reported); inner `None`: opted out.
+    #[allow(clippy::option_option)]
     fn topology_spread(&mut self) -> Option<Option<TopologySpread>> {
         let Some(node) = self.get("topology-spread") else { return Some(None) };
         self.reader.expect_entries(node, 1, &["across", "max-skew", "when-unsatisfiable"]);
         let Some(value) = arg(node, 0, "across") else {
-            self.reader.missing(node.name_span, "`topology-spread` needs `zone`, `hostname` or `none`", field_help("topology-spread"));
+            self.reader.missing(
+                node.name_span,
+                "`topology-spread` needs `zone`, `hostname` or `none`",
+                field_help("topology-spread"),
+            );
             return None;
         };
         let key = self.reader.choice(
             value,
             "topology",
-            &[("zone", Some("topology.kubernetes.io/zone")), ("hostname", Some("kubernetes.io/hostname")), ("none", None)],
+            &[
+                ("zone", Some("topology.kubernetes.io/zone")),
+                ("hostname", Some("kubernetes.io/hostname")),
+                ("none", None),
+            ],
         )?;
         let Some(key) = key else { return Some(None) };
         let max_skew = match prop(node, "max-skew") {
@@ -958,12 +1030,9 @@ impl<'f> Decoder<'f, '_, '_> {
                 continue;
             };
             let Some(name) = self.reader.string(name_value, "a secret name") else { continue };
-            let from = match prop(node, "from") {
-                Some(value) => self.reader.string(value, "`from`"),
-                None => {
-                    self.reader.missing(node.name_span, format!("secret `{name}` has no `from`"), field_help("secret"));
-                    None
-                }
+            let from = if let Some(value) = prop(node, "from") { self.reader.string(value, "`from`") } else {
+                self.reader.missing(node.name_span, format!("secret `{name}` has no `from`"), field_help("secret"));
+                None
             };
             let key = match prop(node, "key") {
                 Some(value) => self.reader.string(value, "`key`"),
@@ -992,16 +1061,24 @@ impl<'f> Decoder<'f, '_, '_> {
                 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
             if !valid {
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-name", span, format!("invalid environment variable name `{name}`"))
-                        .primary_text("not a variable name")
-                        .help("use letters, digits and `_`, starting with a letter, e.g. `LOG_LEVEL`"),
+                    Diagnostic::error(
+                        "spec::invalid-name",
+                        span,
+                        format!("invalid environment variable name `{name}`"),
+                    )
+                    .primary_text("not a variable name")
+                    .help("use letters, digits and `_`, starting with a letter, e.g. `LOG_LEVEL`"),
                 );
             }
             if !seen.insert(name.clone()) {
                 self.reader.report(
-                    Diagnostic::error("spec::duplicate-env", span, format!("environment variable `{name}` is set twice"))
-                        .primary_text("set again")
-                        .help("a variable comes from `env` or from `secret`, not both"),
+                    Diagnostic::error(
+                        "spec::duplicate-env",
+                        span,
+                        format!("environment variable `{name}` is set twice"),
+                    )
+                    .primary_text("set again")
+                    .help("a variable comes from `env` or from `secret`, not both"),
                 );
             }
         }
@@ -1014,9 +1091,13 @@ impl<'f> Decoder<'f, '_, '_> {
             let has_options = prop(node, "env").is_some() || prop(node, "url").is_some();
             if has_options && node.args.len() > 1 {
                 self.reader.report(
-                    Diagnostic::error("spec::unexpected-argument", node.args[1].span, "`env` and `url` apply to one dependency")
-                        .primary_text("second dependency")
-                        .help("write one `depends-on` per service that takes options"),
+                    Diagnostic::error(
+                        "spec::unexpected-argument",
+                        node.args[1].span,
+                        "`env` and `url` apply to one dependency",
+                    )
+                    .primary_text("second dependency")
+                    .help("write one `depends-on` per service that takes options"),
                 );
                 continue;
             }
@@ -1042,14 +1123,17 @@ impl<'f> Decoder<'f, '_, '_> {
         let mut databases = Vec::new();
         for node in self.all("database") {
             self.reader.expect_entries(node, 1, &["name", "engine", "storage-gb", "class"]);
-            let Some(name) = arg(node, 0, "name").and_then(|value| self.reader.dns_label(value, "database name")) else {
+            let Some(name) = arg(node, 0, "name").and_then(|value| self.reader.dns_label(value, "database name"))
+            else {
                 if arg(node, 0, "name").is_none() {
                     self.reader.missing(node.name_span, "`database` needs a name", field_help("database"));
                 }
                 continue;
             };
             let engine = match prop(node, "engine") {
-                Some(value) => self.reader.choice(value, "database engine", &[("postgres", "postgres"), ("mysql", "mysql")]),
+                Some(value) => {
+                    self.reader.choice(value, "database engine", &[("postgres", "postgres"), ("mysql", "mysql")])
+                }
                 None => Some("postgres"),
             };
             let storage_gb = match prop(node, "storage-gb") {
@@ -1085,38 +1169,48 @@ impl<'f> Decoder<'f, '_, '_> {
         let mut containers = Vec::new();
         for node in self.all(name) {
             self.reader.expect_entries(node, 1, &["name", "image", "command", "args", "env", "port"]);
-            let Some(container_name) = arg(node, 0, "name").and_then(|value| self.reader.dns_label(value, "container name"))
+            let Some(container_name) =
+                arg(node, 0, "name").and_then(|value| self.reader.dns_label(value, "container name"))
             else {
                 if arg(node, 0, "name").is_none() {
                     self.reader.missing(node.name_span, format!("`{name}` needs a name"), field_help(name));
                 }
                 continue;
             };
-            let image = match prop(node, "image") {
-                Some(value) => self.reader.string(value, "`image`").and_then(|text| match image::parse(&text) {
-                    Ok(reference) if reference.tag.is_some() || reference.digest.is_some() => {
-                        Some(reference.full(inputs.platform.registry.as_deref()))
-                    }
-                    Ok(_) => {
-                        self.reader.report(
-                            Diagnostic::error("spec::invalid-image", value.span, format!("image `{text}` has no tag or digest"))
-                                .primary_text("which version?")
-                                .help(format!("pin a version: \"{text}:1.0.0\"")),
-                        );
-                        None
-                    }
-                    Err(reason) => {
-                        self.reader.report(
-                            Diagnostic::error("spec::invalid-image", value.span, format!("invalid image reference: {reason}"))
-                                .primary_text("not an image reference"),
-                        );
-                        None
-                    }
-                }),
-                None => {
-                    self.reader.missing(node.name_span, format!("{name} `{container_name}` has no `image`"), field_help(name));
+            let image = if let Some(value) = prop(node, "image") { self.reader.string(value, "`image`").and_then(|text| match image::parse(&text) {
+                Ok(reference) if reference.tag.is_some() || reference.digest.is_some() => {
+                    Some(reference.full(inputs.platform.registry.as_deref()))
+                }
+                Ok(_) => {
+                    self.reader.report(
+                        Diagnostic::error(
+                            "spec::invalid-image",
+                            value.span,
+                            format!("image `{text}` has no tag or digest"),
+                        )
+                        .primary_text("which version?")
+                        .help(format!("pin a version: \"{text}:1.0.0\"")),
+                    );
                     None
                 }
+                Err(reason) => {
+                    self.reader.report(
+                        Diagnostic::error(
+                            "spec::invalid-image",
+                            value.span,
+                            format!("invalid image reference: {reason}"),
+                        )
+                        .primary_text("not an image reference"),
+                    );
+                    None
+                }
+            }) } else {
+                self.reader.missing(
+                    node.name_span,
+                    format!("{name} `{container_name}` has no `image`"),
+                    field_help(name),
+                );
+                None
             };
             let command = child(node, "command").map(|node| self.node_strings(node)).unwrap_or_default();
             let args = child(node, "args").map(|node| self.node_strings(node)).unwrap_or_default();
@@ -1165,7 +1259,11 @@ impl<'f> Decoder<'f, '_, '_> {
 
     fn mount_path(&mut self, node: &Node) -> Option<String> {
         let Some(value) = prop(node, "mount") else {
-            self.reader.missing(node.name_span, format!("`{}` needs `mount=\"/path\"`", node.name), field_help(&node.name));
+            self.reader.missing(
+                node.name_span,
+                format!("`{}` needs `mount=\"/path\"`", node.name),
+                field_help(&node.name),
+            );
             return None;
         };
         let path = self.reader.string(value, "`mount`")?;
@@ -1186,14 +1284,22 @@ impl<'f> Decoder<'f, '_, '_> {
         for node in self.all("config-file") {
             self.reader.expect_entries(node, 1, &["path", "from"]);
             let Some(mount_value) = arg(node, 0, "path") else {
-                self.reader.missing(node.name_span, "`config-file` needs the path to mount at", field_help("config-file"));
+                self.reader.missing(
+                    node.name_span,
+                    "`config-file` needs the path to mount at",
+                    field_help("config-file"),
+                );
                 continue;
             };
             let Some(mount) = self.reader.string(mount_value, "a mount path") else { continue };
             if !mount.starts_with('/') || mount.ends_with('/') || mount.split('/').any(|part| part == "..") {
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-value", mount_value.span, format!("`{mount}` is not an absolute file path"))
-                        .primary_text("expected `/dir/file`"),
+                    Diagnostic::error(
+                        "spec::invalid-value",
+                        mount_value.span,
+                        format!("`{mount}` is not an absolute file path"),
+                    )
+                    .primary_text("expected `/dir/file`"),
                 );
                 continue;
             }
@@ -1204,9 +1310,13 @@ impl<'f> Decoder<'f, '_, '_> {
             let Some(from) = self.reader.string(from_value, "`from`") else { continue };
             let Some(source) = join_inside(inputs.folder, &from) else {
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-value", from_value.span, format!("`{from}` leaves the service folder"))
-                        .primary_text("outside the service")
-                        .help("config files must live in the service's folder"),
+                    Diagnostic::error(
+                        "spec::invalid-value",
+                        from_value.span,
+                        format!("`{from}` leaves the service folder"),
+                    )
+                    .primary_text("outside the service")
+                    .help("config files must live in the service's folder"),
                 );
                 continue;
             };
@@ -1216,9 +1326,13 @@ impl<'f> Decoder<'f, '_, '_> {
             match (inputs.read_file)(&source) {
                 Some(content) => files.push(ConfigFile { mount, source, content }),
                 None => self.reader.report(
-                    Diagnostic::error("spec::missing-file", from_value.span, format!("`{source}` does not exist or is not text"))
-                        .primary_text("no such file")
-                        .help("the path is relative to the spec's folder"),
+                    Diagnostic::error(
+                        "spec::missing-file",
+                        from_value.span,
+                        format!("`{source}` does not exist or is not text"),
+                    )
+                    .primary_text("no such file")
+                    .help("the path is relative to the spec's folder"),
                 ),
             }
         }
@@ -1246,7 +1360,9 @@ impl<'f> Decoder<'f, '_, '_> {
         let id = |decoder: &mut Self, name: &str| {
             prop(node, name).and_then(|value| decoder.reader.integer(value, &format!("`{name}`"), 0, 2_147_483_647))
         };
-        let flag = |decoder: &mut Self, name: &str| prop(node, name).and_then(|value| decoder.reader.bool(value, &format!("`{name}`")));
+        let flag = |decoder: &mut Self, name: &str| {
+            prop(node, name).and_then(|value| decoder.reader.bool(value, &format!("`{name}`")))
+        };
         let run_as_user = id(self, "run-as-user");
         let run_as_group = id(self, "run-as-group");
         let fs_group = id(self, "fs-group");
@@ -1316,7 +1432,11 @@ impl<'f> Decoder<'f, '_, '_> {
         for node in self.all("expose") {
             self.reader.expect_entries(node, 1, &["type", "hosts"]);
             let Some(value) = arg(node, 0, "type") else {
-                self.reader.missing(node.name_span, "`expose` needs `gateway` or `load-balancer`", field_help("expose"));
+                self.reader.missing(
+                    node.name_span,
+                    "`expose` needs `gateway` or `load-balancer`",
+                    field_help("expose"),
+                );
                 continue;
             };
             match self.reader.choice(value, "exposure", &[("gateway", true), ("load-balancer", false)]) {
@@ -1326,7 +1446,11 @@ impl<'f> Decoder<'f, '_, '_> {
                         .map(|text| text.split([',', ' ']).filter(|host| !host.is_empty()).map(str::to_owned).collect())
                         .unwrap_or_default();
                     if hosts.is_empty() {
-                        self.reader.missing(node.name_span, "`expose gateway` needs `hosts`", "add `hosts=\"shop.example.com\"`");
+                        self.reader.missing(
+                            node.name_span,
+                            "`expose gateway` needs `hosts`",
+                            "add `hosts=\"shop.example.com\"`",
+                        );
                         continue;
                     }
                     exposures.push(Expose::Gateway { hosts });
@@ -1354,11 +1478,20 @@ impl<'f> Decoder<'f, '_, '_> {
                 self.reader.choice(
                     value,
                     "effect",
-                    &[("NoSchedule", "NoSchedule"), ("PreferNoSchedule", "PreferNoSchedule"), ("NoExecute", "NoExecute")],
+                    &[
+                        ("NoSchedule", "NoSchedule"),
+                        ("PreferNoSchedule", "PreferNoSchedule"),
+                        ("NoExecute", "NoExecute"),
+                    ],
                 )
             });
             if let Some(operator) = operator {
-                tolerations.push(Toleration { key, operator: operator.to_owned(), value, effect: effect.map(str::to_owned) });
+                tolerations.push(Toleration {
+                    key,
+                    operator: operator.to_owned(),
+                    value,
+                    effect: effect.map(str::to_owned),
+                });
             }
         }
         tolerations
@@ -1406,9 +1539,13 @@ impl<'f> Decoder<'f, '_, '_> {
                     "use `{service}`, `{system}`, `{owner}`, `{tier}` or `{environment}`".to_owned()
                 };
                 self.reader.report(
-                    Diagnostic::error("spec::invalid-value", value.span, format!("`{{{placeholder}}}` cannot be filled in here"))
-                        .primary_text("in this namespace template")
-                        .help(help),
+                    Diagnostic::error(
+                        "spec::invalid-value",
+                        value.span,
+                        format!("`{{{placeholder}}}` cannot be filled in here"),
+                    )
+                    .primary_text("in this namespace template")
+                    .help(help),
                 );
                 return None;
             };
@@ -1418,9 +1555,13 @@ impl<'f> Decoder<'f, '_, '_> {
         namespace.push_str(rest);
         if let Err(reason) = check_dns_label(&namespace) {
             self.reader.report(
-                Diagnostic::error("spec::invalid-name", value.span, format!("namespace `{namespace}` is invalid: {reason}"))
-                    .primary_text("from this template")
-                    .help("namespaces are DNS labels: lowercase letters, digits and `-`"),
+                Diagnostic::error(
+                    "spec::invalid-name",
+                    value.span,
+                    format!("namespace `{namespace}` is invalid: {reason}"),
+                )
+                .primary_text("from this template")
+                .help("namespaces are DNS labels: lowercase letters, digits and `-`"),
             );
             return None;
         }
@@ -1451,7 +1592,11 @@ fn infer_protocol(name: &str) -> Protocol {
 }
 
 fn env_names(node: &Node) -> Vec<&str> {
-    node.props.iter().map(|prop| prop.key.as_str()).chain(node.children.iter().map(|child| child.name.as_str())).collect()
+    node.props
+        .iter()
+        .map(|prop| prop.key.as_str())
+        .chain(node.children.iter().map(|child| child.name.as_str()))
+        .collect()
 }
 
 fn field_help(name: &str) -> String {

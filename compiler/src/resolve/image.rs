@@ -55,7 +55,9 @@ pub(crate) fn parse(text: &str) -> Result<ImageRef, String> {
     };
     let mut components: Vec<&str> = rest.split('/').collect();
     let registry = match components.first() {
-        Some(first) if components.len() > 1 && (first.contains('.') || first.contains(':') || *first == "localhost") => {
+        Some(first)
+            if components.len() > 1 && (first.contains('.') || first.contains(':') || *first == "localhost") =>
+        {
             check_registry(first)?;
             Some(components.remove(0).to_owned())
         }
@@ -108,7 +110,9 @@ fn check_path_component(component: &str) -> Result<(), String> {
     let mut valid = !bytes.is_empty()
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && bytes.iter().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'.' | b'_' | b'-'));
+        && bytes
+            .iter()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || matches!(byte, b'.' | b'_' | b'-'));
     valid &= !component.contains("..") && !component.contains("___");
     if valid {
         Ok(())
@@ -127,7 +131,8 @@ mod tests {
         assert_eq!(image.registry.as_deref(), Some("ghcr.io"));
         assert_eq!(image.repository, "acme/payment-service");
         assert_eq!(image.tag.as_deref(), Some("1.4.2"));
-        let image = parse("localhost:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").unwrap();
+        let image = parse("localhost:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+            .unwrap();
         assert_eq!(image.registry.as_deref(), Some("localhost:5000"));
         assert_eq!(image.tag, None);
         assert!(image.digest.is_some());

@@ -55,9 +55,10 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
                             format!("no service is named `{}`", dependency.service),
                         )
                         .primary_text("unknown dependency")
-                        .help(did_you_mean(&dependency.service, known.iter().copied()).unwrap_or_else(|| {
-                            "`depends-on` names a service of this repository".to_owned()
-                        })),
+                        .help(
+                            did_you_mean(&dependency.service, known.iter().copied())
+                                .unwrap_or_else(|| "`depends-on` names a service of this repository".to_owned()),
+                        ),
                     );
                 }
                 continue;

@@ -70,7 +70,8 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
             let layers = platform.tiers.entry(tier.name.clone()).or_default();
             merge_into(&mut layers.fields, &tier.fields, fields::SERVICE_FIELDS);
             for block in &tier.environments {
-                let (span, fields) = layers.environments.entry(block.name.clone()).or_insert((block.name_span, Vec::new()));
+                let (span, fields) =
+                    layers.environments.entry(block.name.clone()).or_insert((block.name_span, Vec::new()));
                 *span = block.name_span;
                 merge_into(fields, &block.fields, fields::SERVICE_FIELDS);
             }
@@ -120,11 +121,10 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
             None => reader.report(unknown_environment(value.span, &name, platform.environments.keys())),
         }
     }
-    if let Some((name, span)) = &platform.default_tier {
-        if !platform.tiers.contains_key(name) {
+    if let Some((name, span)) = &platform.default_tier
+        && !platform.tiers.contains_key(name) {
             reader.report(unknown_tier(*span, name, &platform));
         }
-    }
     for (tier_name, tier) in &platform.tiers {
         for (environment, (span, _)) in &tier.environments {
             if !platform.model.environments.iter().any(|known| &known.name == environment) {
@@ -165,18 +165,12 @@ pub fn service(
         }
         None => platform.default_tier.clone(),
     };
-    let tier = match &tier_name {
-        Some((name, span)) => match platform.tiers.get(name) {
-            Some(tier) => Some(tier),
-            None => {
-                reader.report(unknown_tier(*span, name, platform));
-                None
-            }
-        },
-        None => {
-            reader.missing(service.name_span, format!("`{}` has no tier", service.name), "add `tier standard`");
-            None
-        }
+    let tier = if let Some((name, span)) = &tier_name { if let Some(tier) = platform.tiers.get(name) { Some(tier) } else {
+        reader.report(unknown_tier(*span, name, platform));
+        None
+    } } else {
+        reader.missing(service.name_span, format!("`{}` has no tier", service.name), "add `tier standard`");
+        None
     };
 
     for block in &service.environments {
@@ -188,9 +182,13 @@ pub fn service(
     decode::check_layer(&service.fields, &mut reader);
     if let Err(reason) = read::check_dns_label(&service.name) {
         reader.report(
-            Diagnostic::error("spec::invalid-name", service.name_span, format!("invalid service name `{}`: {reason}", service.name))
-                .primary_text("not a valid name")
-                .help("service names are DNS labels: lowercase letters, digits and `-`, starting with a letter"),
+            Diagnostic::error(
+                "spec::invalid-name",
+                service.name_span,
+                format!("invalid service name `{}`: {reason}", service.name),
+            )
+            .primary_text("not a valid name")
+            .help("service names are DNS labels: lowercase letters, digits and `-`, starting with a letter"),
         );
         return Vec::new();
     }
@@ -305,18 +303,19 @@ fn item_key(node: &Node) -> Option<Scalar> {
 
 fn unknown_tier(span: Span, name: &str, platform: &Platform) -> Diagnostic {
     let names: Vec<&str> = platform.tier_names().collect();
-    Diagnostic::error("resolve::unknown-tier", span, format!("unknown tier `{name}`"))
-        .primary_text("not defined")
-        .help(did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
+    Diagnostic::error("resolve::unknown-tier", span, format!("unknown tier `{name}`")).primary_text("not defined").help(
+        did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
             format!("the platform defines {}; add `tier {name} {{ … }}` to platform.kdl to define it", list(&names))
-        }))
+        }),
+    )
 }
 
 fn unknown_environment<'a>(span: Span, name: &str, known: impl Iterator<Item = &'a String>) -> Diagnostic {
     let names: Vec<&str> = known.map(String::as_str).collect();
     Diagnostic::error("resolve::unknown-environment", span, format!("unknown environment `{name}`"))
         .primary_text("not an environment of the platform")
-        .help(did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-            format!("the environments are {}; define more in platform.kdl", list(&names))
-        }))
+        .help(
+            did_you_mean(name, names.iter().copied())
+                .unwrap_or_else(|| format!("the environments are {}; define more in platform.kdl", list(&names))),
+        )
 }

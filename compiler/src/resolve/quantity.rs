@@ -74,12 +74,12 @@ pub(crate) fn parse(text: &str, resource: Resource) -> Result<Quantity, String> 
 /// The canonical text of a quantity: `1`, `500m`, `512Mi`.
 pub(crate) fn format(quantity: &Quantity, resource: Resource) -> String {
     match resource {
-        Resource::Cpu if quantity.millis % 1000 == 0 => (quantity.millis / 1000).to_string(),
+        Resource::Cpu if quantity.millis.is_multiple_of(1000) => (quantity.millis / 1000).to_string(),
         Resource::Cpu => format!("{}m", quantity.millis),
         Resource::Bytes => {
             let bytes = quantity.millis / 1000;
             for (suffix, size) in [("Ti", 1u128 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-                if bytes >= size && bytes % size == 0 {
+                if bytes >= size && bytes.is_multiple_of(size) {
                     return format!("{}{suffix}", bytes / size);
                 }
             }

@@ -47,9 +47,13 @@ impl Reader<'_> {
                     }
                 });
                 self.report(
-                    Diagnostic::error("spec::unknown-field", span, format!("unknown property `{name}` of `{}`", node.name))
-                        .primary_text("unknown")
-                        .help_opt(help),
+                    Diagnostic::error(
+                        "spec::unknown-field",
+                        span,
+                        format!("unknown property `{name}` of `{}`", node.name),
+                    )
+                    .primary_text("unknown")
+                    .help_opt(help),
                 );
             }
         }
@@ -108,7 +112,9 @@ impl Reader<'_> {
         match &value.scalar {
             Scalar::Bool(flag) => Some(*flag),
             other => {
-                self.report(invalid_type(value, what, "`#true` or `#false`", other).help("in YAML write true or false"));
+                self.report(
+                    invalid_type(value, what, "`#true` or `#false`", other).help("in YAML write true or false"),
+                );
                 None
             }
         }

@@ -69,13 +69,16 @@ pub fn service(document: &Document, file: FileId, diagnostics: &mut Diagnostics)
     let mut found: Option<Service> = None;
     for node in &document.nodes {
         if node.name != "service" {
-            let help = did_you_mean(&node.name, ["service"]).unwrap_or_else(|| {
-                "a spec file holds one `service NAME { … }` node; move this inside it".to_owned()
-            });
+            let help = did_you_mean(&node.name, ["service"])
+                .unwrap_or_else(|| "a spec file holds one `service NAME { … }` node; move this inside it".to_owned());
             diagnostics.push(
-                Diagnostic::error("spec::unknown-field", node.name_span, format!("unknown top-level node `{}`", node.name))
-                    .primary_text("not `service`")
-                    .help(help),
+                Diagnostic::error(
+                    "spec::unknown-field",
+                    node.name_span,
+                    format!("unknown top-level node `{}`", node.name),
+                )
+                .primary_text("not `service`")
+                .help(help),
             );
             continue;
         }
@@ -139,8 +142,7 @@ pub fn platform(document: &Document, diagnostics: &mut Diagnostics) -> Platform 
             }
             "environment" => {
                 let Some((name, name_span)) = block_name(node, "environment", diagnostics) else { continue };
-                let mut environment =
-                    PlatformEnvironment { name, name_span, settings: Vec::new(), fields: Vec::new() };
+                let mut environment = PlatformEnvironment { name, name_span, settings: Vec::new(), fields: Vec::new() };
                 for field in fields_of(node, 1, diagnostics) {
                     if fields::find(fields::ENVIRONMENT_FIELDS, &field.name).is_some() {
                         environment.settings.push(field);
@@ -221,9 +223,13 @@ fn environment_block(node: &Node, contexts: Contexts, diagnostics: &mut Diagnost
 pub fn fields_of(node: &Node, names: usize, diagnostics: &mut Diagnostics) -> Vec<Node> {
     for extra in node.args.iter().skip(names) {
         diagnostics.push(
-            Diagnostic::error("spec::unexpected-argument", extra.span, format!("unexpected argument after `{}`", node.name))
-                .primary_text("not expected here")
-                .help("write fields inside the braces, one per line"),
+            Diagnostic::error(
+                "spec::unexpected-argument",
+                extra.span,
+                format!("unexpected argument after `{}`", node.name),
+            )
+            .primary_text("not expected here")
+            .help("write fields inside the braces, one per line"),
         );
     }
     let mut fields: Vec<Node> = node

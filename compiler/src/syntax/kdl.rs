@@ -8,11 +8,8 @@ use crate::source::{FileId, Span};
 
 /// Messages `kdl` gives as a consequence of an earlier error; shown only when
 /// nothing more specific was found.
-const CASCADE_MESSAGES: &[&str] = &[
-    "Expected end of document",
-    "No closing '}' for child block",
-    "Closing '}' was not found after nodes",
-];
+const CASCADE_MESSAGES: &[&str] =
+    &["Expected end of document", "No closing '}' for child block", "Closing '}' was not found after nodes"];
 
 pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut Diagnostics) -> Document {
     let cx = Cx { text, offset, file };
@@ -22,17 +19,14 @@ pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut D
             let specific: Vec<_> = error
                 .diagnostics
                 .iter()
-                .filter(|diagnostic| {
-                    !CASCADE_MESSAGES.contains(&diagnostic.message.as_deref().unwrap_or_default())
-                })
+                .filter(|diagnostic| !CASCADE_MESSAGES.contains(&diagnostic.message.as_deref().unwrap_or_default()))
                 .collect();
             let chosen = if specific.is_empty() { error.diagnostics.iter().take(1).collect() } else { specific };
             for diagnostic in chosen {
                 let start = diagnostic.span.offset();
                 let span = cx.span(start, start + diagnostic.span.len());
                 let message = diagnostic.message.as_deref().unwrap_or("invalid KDL").to_owned();
-                let help = hint(text, start, start + diagnostic.span.len())
-                    .or_else(|| diagnostic.help.clone());
+                let help = hint(text, start, start + diagnostic.span.len()).or_else(|| diagnostic.help.clone());
                 diagnostics.push(
                     Diagnostic::error("syntax::kdl", span, lowercase_first(&message))
                         .primary_text(diagnostic.label.clone().unwrap_or_else(|| "here".to_owned()))
@@ -92,7 +86,10 @@ impl Cx<'_> {
         let end = entry.span().offset() + entry.span().len();
         let scalar = match entry.value() {
             KdlValue::String(text) => Scalar::String(text.clone()),
-            KdlValue::Integer(number) => i64::try_from(*number).map_or(Scalar::Float(*number as f64), Scalar::Integer),
+            KdlValue::Integer(number) => {
+                #[allow(clippy::cast_precision_loss)]
+                i64::try_from(*number).map_or(Scalar::Float(*number as f64), Scalar::Integer)
+            }
             KdlValue::Float(number) => Scalar::Float(*number),
             KdlValue::Bool(flag) => Scalar::Bool(*flag),
             KdlValue::Null => Scalar::Null,
@@ -107,8 +104,11 @@ fn hint(text: &str, start: usize, end: usize) -> Option<String> {
     let line_end = text[end.min(text.len())..].find('\n').map_or(text.len(), |newline| end + newline);
     let line = text.get(line_start..line_end)?;
     for token in line.split_whitespace() {
+        if token.starts_with("//") {
+            break;
+        }
         let value = token.split_once('=').map_or(token, |(_, value)| value);
-        if value.starts_with('"') || value.starts_with("//") {
+        if value.starts_with('"') {
             continue;
         }
         let starts_with_digit = value.chars().next().is_some_and(|first| first.is_ascii_digit());
@@ -118,17 +118,22 @@ fn hint(text: &str, start: usize, end: usize) -> Option<String> {
                 quote_token(token)
             ));
         }
-        if value.contains('/') {
-            return Some(format!("a value with `/` must be quoted in KDL, as in `{}`", quote_token(token)));
+        if token.contains('/') && !token.contains('"') {
+            return Some(format!("a name or value with `/` must be quoted in KDL, as in `{}`", quote_token(token)));
         }
     }
     None
 }
 
+/// Quotes the parts of `key=value` (or of a lone value) that need it.
 fn quote_token(token: &str) -> String {
+    let quote = |part: &str| {
+        let needs = part.contains('/') || part.starts_with(|first: char| first.is_ascii_digit());
+        if needs { format!("\"{part}\"") } else { part.to_owned() }
+    };
     match token.split_once('=') {
-        Some((key, value)) => format!("{key}=\"{value}\""),
-        None => format!("\"{token}\""),
+        Some((key, value)) => format!("{}={}", quote(key), quote(value)),
+        None => quote(token),
     }
 }
 

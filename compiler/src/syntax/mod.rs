@@ -95,11 +95,7 @@ pub enum Format {
 impl Format {
     /// The format of a file, by its extension.
     pub fn of_path(path: &str) -> Format {
-        if path.ends_with(".yaml") || path.ends_with(".yml") {
-            Format::Yaml
-        } else {
-            Format::Kdl
-        }
+        if path.ends_with(".yaml") || path.ends_with(".yml") { Format::Yaml } else { Format::Kdl }
     }
 }
 

@@ -4,7 +4,6 @@
 //! hands: aliases are refused (no billion-laughs expansion), nesting is
 //! bounded, duplicate keys are errors, and every value keeps its span.
 
-
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use super::{Document, Node, Prop, Scalar, Value};
@@ -146,7 +145,9 @@ impl Builder<'_> {
                     None
                 }
                 Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                    Some(Frame::Seq(items, start)) => Some(Tree::Seq(items, Span::new(self.file, start, span.end as usize))),
+                    Some(Frame::Seq(items, start)) => {
+                        Some(Tree::Seq(items, Span::new(self.file, start, span.end as usize)))
+                    }
                     Some(Frame::Map(entries, _, start)) => {
                         Some(Tree::Map(entries, Span::new(self.file, start, span.end as usize)))
                     }
@@ -165,13 +166,18 @@ impl Builder<'_> {
                                 self.fail(key.span, "YAML merge keys are not supported", "write the entries out");
                                 return None;
                             }
-                            if let Some((first, _)) = entries.iter().find(|(existing, _)| existing.scalar == key.scalar) {
+                            if let Some((first, _)) = entries.iter().find(|(existing, _)| existing.scalar == key.scalar)
+                            {
                                 let first_span = first.span;
                                 self.error.get_or_insert(
-                                    Diagnostic::error("syntax::yaml", key.span, format!("duplicate key {}", key.scalar.describe()))
-                                        .primary_text("written again here")
-                                        .label(first_span, "first written here")
-                                        .help("keep one of them"),
+                                    Diagnostic::error(
+                                        "syntax::yaml",
+                                        key.span,
+                                        format!("duplicate key {}", key.scalar.describe()),
+                                    )
+                                    .primary_text("written again here")
+                                    .label(first_span, "first written here")
+                                    .help("keep one of them"),
                                 );
                                 return None;
                             }
@@ -194,7 +200,7 @@ impl Builder<'_> {
         let span = Span::new(self.file, start, start);
         let mut message = error.info().to_owned();
         if let Some(rest) = message.strip_prefix("while ") {
-            message = rest.to_owned();
+            message = rest.to_string();
         }
         let help = if message.contains("tab") {
             "indent with spaces: YAML does not allow tabs for indentation"
@@ -217,28 +223,24 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> 
         _ => {}
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if !unsigned.is_empty() && unsigned.bytes().all(|byte| byte.is_ascii_digit()) {
-        if let Ok(number) = text.parse::<i64>() {
+    if !unsigned.is_empty() && unsigned.bytes().all(|byte| byte.is_ascii_digit())
+        && let Ok(number) = text.parse::<i64>() {
             return Scalar::Integer(number);
         }
-    }
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(number) = i64::from_str_radix(hex, 16) {
+    if let Some(hex) = text.strip_prefix("0x")
+        && let Ok(number) = i64::from_str_radix(hex, 16) {
             return Scalar::Integer(number);
         }
-    }
-    if let Some(octal) = text.strip_prefix("0o") {
-        if let Ok(number) = i64::from_str_radix(octal, 8) {
+    if let Some(octal) = text.strip_prefix("0o")
+        && let Ok(number) = i64::from_str_radix(octal, 8) {
             return Scalar::Integer(number);
         }
-    }
     let looks_numeric = unsigned.starts_with(|first: char| first.is_ascii_digit() || first == '.')
         && unsigned.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'E' | b'-' | b'+'));
-    if looks_numeric {
-        if let Ok(number) = text.parse::<f64>() {
+    if looks_numeric
+        && let Ok(number) = text.parse::<f64>() {
             return Scalar::Float(number);
         }
-    }
     Scalar::String(text.to_owned())
 }
 
@@ -267,9 +269,13 @@ impl Convert<'_> {
             Scalar::Integer(number) => Some(number.to_string()),
             other => {
                 self.diagnostics.push(
-                    Diagnostic::error("syntax::yaml", key.span, format!("a key must be a name, found {}", other.kind_name()))
-                        .primary_text("not a name")
-                        .help("quote the key"),
+                    Diagnostic::error(
+                        "syntax::yaml",
+                        key.span,
+                        format!("a key must be a name, found {}", other.kind_name()),
+                    )
+                    .primary_text("not a name")
+                    .help("quote the key"),
                 );
                 None
             }
@@ -290,7 +296,14 @@ impl Convert<'_> {
                             _ => None,
                         })
                         .collect();
-                    vec![Node { name, name_span, span: name_span.to(span), args, props: Vec::new(), children: Vec::new() }]
+                    vec![Node {
+                        name,
+                        name_span,
+                        span: name_span.to(span),
+                        args,
+                        props: Vec::new(),
+                        children: Vec::new(),
+                    }]
                 } else {
                     let mut nodes = Vec::new();
                     for item in items {
@@ -338,4 +351,3 @@ impl Convert<'_> {
 fn leaf(name: String, name_span: Span, value: Value) -> Node {
     Node { name, name_span, span: name_span.to(value.span), args: vec![value], props: Vec::new(), children: Vec::new() }
 }
-
