@@ -5,19 +5,19 @@ use std::path::{Path, PathBuf};
 use platc::Workspace;
 
 /// The repository root (the parent of the `tests` package).
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
 }
 
 /// `fixtures/<name>`.
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     repo_root().join("fixtures").join(name)
 }
 
 /// The fixture repositories that are committed in their built state.
-pub const BUILT_FIXTURES: &[&str] = &["minimal", "monorepo", "yaml"];
+pub(crate) const BUILT_FIXTURES: &[&str] = &["minimal", "monorepo", "yaml"];
 
 /// Loads a fixture from disk.
-pub fn load(name: &str) -> Workspace {
+pub(crate) fn load(name: &str) -> Workspace {
     Workspace::load(&fixture(name)).unwrap_or_else(|error| panic!("fixture `{name}`: {error}"))
 }
