@@ -138,10 +138,14 @@ impl Workspace {
                 String::new()
             }
             Ok(_) => match std::fs::read(path) {
-                Ok(bytes) => if let Ok(text) = String::from_utf8(bytes) { text } else {
-                    self.problems.push((relative.clone(), "the file is not UTF-8 text".to_owned()));
-                    String::new()
-                },
+                Ok(bytes) => {
+                    if let Ok(text) = String::from_utf8(bytes) {
+                        text
+                    } else {
+                        self.problems.push((relative.clone(), "the file is not UTF-8 text".to_owned()));
+                        String::new()
+                    }
+                }
                 Err(error) => {
                     self.problems.push((relative.clone(), error.to_string()));
                     String::new()

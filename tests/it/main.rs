@@ -3,5 +3,6 @@
 mod cli;
 mod determinism;
 mod fixtures;
+mod generated;
 mod schemas;
 mod support;

@@ -45,10 +45,12 @@ pub fn manifests(service: &model::Service) -> Vec<Manifest> {
     if let (Kind::Web | Kind::Worker, Replicas::Autoscaled { .. }) = (service.kind, service.replicas) {
         objects.push(horizontal_pod_autoscaler::horizontal_pod_autoscaler(service));
     }
-    if service.kind != Kind::Cron && service.replicas.min() > 1
-        && let Some(budget) = &service.pdb {
-            objects.push(pod_disruption_budget::pod_disruption_budget(service, budget));
-        }
+    if service.kind != Kind::Cron
+        && service.replicas.min() > 1
+        && let Some(budget) = &service.pdb
+    {
+        objects.push(pod_disruption_budget::pod_disruption_budget(service, budget));
+    }
     if !service.config_files.is_empty() {
         objects.push(config_map::config_map(service));
     }

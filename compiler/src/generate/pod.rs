@@ -54,17 +54,19 @@ fn spec(service: &model::Service) -> Value {
         spec.insert("tolerations".to_owned(), Value::Array(service.tolerations.iter().map(toleration).collect()));
     }
     if let Some(spread) = &service.topology_spread
-        && service.kind != Kind::Cron && service.replicas.min() > 1 {
-            spec.insert(
-                "topologySpreadConstraints".to_owned(),
-                json!([{
-                    "maxSkew": spread.max_skew,
-                    "topologyKey": spread.topology_key,
-                    "whenUnsatisfiable": spread.when_unsatisfiable,
-                    "labelSelector": { "matchLabels": selector_labels(service) },
-                }]),
-            );
-        }
+        && service.kind != Kind::Cron
+        && service.replicas.min() > 1
+    {
+        spec.insert(
+            "topologySpreadConstraints".to_owned(),
+            json!([{
+                "maxSkew": spread.max_skew,
+                "topologyKey": spread.topology_key,
+                "whenUnsatisfiable": spread.when_unsatisfiable,
+                "labelSelector": { "matchLabels": selector_labels(service) },
+            }]),
+        );
+    }
     if !service.init_containers.is_empty() {
         let init: Vec<Value> =
             service.init_containers.iter().map(|container| extra_container(service, container)).collect();

@@ -245,9 +245,10 @@ impl<'f> Decoder<'f, '_, '_> {
             self.reader.expect_entries(node, usize::MAX, &["name"]);
             for value in node.args.iter().chain(prop(node, "name")) {
                 if let Some(text) = self.reader.dns_label(value, &format!("`{name}` name"))
-                    && !names.contains(&text) {
-                        names.push(text);
-                    }
+                    && !names.contains(&text)
+                {
+                    names.push(text);
+                }
             }
         }
         names
@@ -268,9 +269,10 @@ impl<'f> Decoder<'f, '_, '_> {
         self.reader.expect_entries(node, 0, &allowed);
         for key in allowed {
             if let Some(value) = prop(node, key)
-                && let Some(text) = self.reader.text(value, &format!("`{name} {key}`")) {
-                    map.insert(key.to_owned(), text);
-                }
+                && let Some(text) = self.reader.text(value, &format!("`{name} {key}`"))
+            {
+                map.insert(key.to_owned(), text);
+            }
         }
         map
     }
@@ -486,7 +488,9 @@ impl<'f> Decoder<'f, '_, '_> {
         let port = match prop(node, "port").map(|value| (value, &value.scalar)) {
             Some((value, Scalar::Integer(_))) => {
                 let number = self.port_number(value)?;
-                if let Some(port) = ports.iter().find(|port| port.number == number) { port.name.clone() } else {
+                if let Some(port) = ports.iter().find(|port| port.number == number) {
+                    port.name.clone()
+                } else {
                     ports.push(model::Port {
                         name: "http-metrics".to_owned(),
                         number,
@@ -749,20 +753,22 @@ impl<'f> Decoder<'f, '_, '_> {
                 (Some((_, Some(quantity))), _) => {
                     resources.limits.insert((*name).to_owned(), quantity::format(quantity, resource));
                     if let Some((request_span, request)) = parsed_requests.get(name)
-                        && request > quantity && self.complete {
-                            let (limit_value, _) = limit.as_ref().expect("invariant: matched Some");
-                            self.reader.report(
-                                Diagnostic::error(
-                                    "spec::requests-exceed-limits",
-                                    *request_span,
-                                    format!("the {name} request is above its limit"),
-                                )
-                                .primary_text("request")
-                                .label(limit_value.span, "limit")
-                                .help("raise the limit, or lower the request"),
-                            );
-                            valid = false;
-                        }
+                        && request > quantity
+                        && self.complete
+                    {
+                        let (limit_value, _) = limit.as_ref().expect("invariant: matched Some");
+                        self.reader.report(
+                            Diagnostic::error(
+                                "spec::requests-exceed-limits",
+                                *request_span,
+                                format!("the {name} request is above its limit"),
+                            )
+                            .primary_text("request")
+                            .label(limit_value.span, "limit")
+                            .help("raise the limit, or lower the request"),
+                        );
+                        valid = false;
+                    }
                 }
                 (Some((_, None)), _) => valid = false,
                 (None, Some((_, Some(quantity)))) => {
@@ -812,22 +818,29 @@ impl<'f> Decoder<'f, '_, '_> {
         }
     }
 
-    /// A ratio like `2` or `1.5`, in thousandths.
+    /// A ratio like `2` or `1.5`, in thousandths; `none` (or `#null`) for no
+    /// derived limit.
     fn ratio(&mut self, value: &Value) -> Option<u128> {
-        let ratio = match value.scalar {
-            Scalar::Integer(number) if number >= 1 => u128::try_from(number).ok().map(|number| number * 1000),
-            Scalar::Float(number) if (1.0..1000.0).contains(&number) =>
+        let ratio = match &value.scalar {
+            Scalar::Integer(number) if *number >= 1 => u128::try_from(*number).ok().map(|number| number * 1000),
+            Scalar::Float(number) if *number >= 1.0 && *number < 1000.0 =>
             {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 Some((number * 1000.0).round() as u128)
             }
+            Scalar::Null => return None,
+            Scalar::String(text) if text == "none" => return None,
             _ => None,
         };
         if ratio.is_none() {
             self.reader.report(
-                Diagnostic::error("spec::invalid-value", value.span, "a limit ratio must be a number of at least 1")
-                    .primary_text("not a ratio")
-                    .help("write `limit-ratio cpu=2 memory=1`"),
+                Diagnostic::error(
+                    "spec::invalid-value",
+                    value.span,
+                    "a limit ratio must be a number of at least 1, or `none`",
+                )
+                .primary_text("not a ratio")
+                .help("write `limit-ratio cpu=2 memory=1`, or `cpu=none` for no derived CPU limit"),
             );
         }
         ratio
@@ -1030,7 +1043,9 @@ impl<'f> Decoder<'f, '_, '_> {
                 continue;
             };
             let Some(name) = self.reader.string(name_value, "a secret name") else { continue };
-            let from = if let Some(value) = prop(node, "from") { self.reader.string(value, "`from`") } else {
+            let from = if let Some(value) = prop(node, "from") {
+                self.reader.string(value, "`from`")
+            } else {
                 self.reader.missing(node.name_span, format!("secret `{name}` has no `from`"), field_help("secret"));
                 None
             };
@@ -1177,34 +1192,36 @@ impl<'f> Decoder<'f, '_, '_> {
                 }
                 continue;
             };
-            let image = if let Some(value) = prop(node, "image") { self.reader.string(value, "`image`").and_then(|text| match image::parse(&text) {
-                Ok(reference) if reference.tag.is_some() || reference.digest.is_some() => {
-                    Some(reference.full(inputs.platform.registry.as_deref()))
-                }
-                Ok(_) => {
-                    self.reader.report(
-                        Diagnostic::error(
-                            "spec::invalid-image",
-                            value.span,
-                            format!("image `{text}` has no tag or digest"),
-                        )
-                        .primary_text("which version?")
-                        .help(format!("pin a version: \"{text}:1.0.0\"")),
-                    );
-                    None
-                }
-                Err(reason) => {
-                    self.reader.report(
-                        Diagnostic::error(
-                            "spec::invalid-image",
-                            value.span,
-                            format!("invalid image reference: {reason}"),
-                        )
-                        .primary_text("not an image reference"),
-                    );
-                    None
-                }
-            }) } else {
+            let image = if let Some(value) = prop(node, "image") {
+                self.reader.string(value, "`image`").and_then(|text| match image::parse(&text) {
+                    Ok(reference) if reference.tag.is_some() || reference.digest.is_some() => {
+                        Some(reference.full(inputs.platform.registry.as_deref()))
+                    }
+                    Ok(_) => {
+                        self.reader.report(
+                            Diagnostic::error(
+                                "spec::invalid-image",
+                                value.span,
+                                format!("image `{text}` has no tag or digest"),
+                            )
+                            .primary_text("which version?")
+                            .help(format!("pin a version: \"{text}:1.0.0\"")),
+                        );
+                        None
+                    }
+                    Err(reason) => {
+                        self.reader.report(
+                            Diagnostic::error(
+                                "spec::invalid-image",
+                                value.span,
+                                format!("invalid image reference: {reason}"),
+                            )
+                            .primary_text("not an image reference"),
+                        );
+                        None
+                    }
+                })
+            } else {
                 self.reader.missing(
                     node.name_span,
                     format!("{name} `{container_name}` has no `image`"),

@@ -122,9 +122,10 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
         }
     }
     if let Some((name, span)) = &platform.default_tier
-        && !platform.tiers.contains_key(name) {
-            reader.report(unknown_tier(*span, name, &platform));
-        }
+        && !platform.tiers.contains_key(name)
+    {
+        reader.report(unknown_tier(*span, name, &platform));
+    }
     for (tier_name, tier) in &platform.tiers {
         for (environment, (span, _)) in &tier.environments {
             if !platform.model.environments.iter().any(|known| &known.name == environment) {
@@ -165,10 +166,14 @@ pub fn service(
         }
         None => platform.default_tier.clone(),
     };
-    let tier = if let Some((name, span)) = &tier_name { if let Some(tier) = platform.tiers.get(name) { Some(tier) } else {
-        reader.report(unknown_tier(*span, name, platform));
-        None
-    } } else {
+    let tier = if let Some((name, span)) = &tier_name {
+        if let Some(tier) = platform.tiers.get(name) {
+            Some(tier)
+        } else {
+            reader.report(unknown_tier(*span, name, platform));
+            None
+        }
+    } else {
         reader.missing(service.name_span, format!("`{}` has no tier", service.name), "add `tier standard`");
         None
     };

@@ -380,3 +380,56 @@ pub fn find(table: &'static [Field], name: &str) -> Option<&'static Field> {
 pub fn service_field(name: &str) -> Option<&'static Field> {
     find(SERVICE_FIELDS, name)
 }
+
+/// The Markdown reference of every field, for the book
+/// (`book/src/reference/spec_generated.md`, kept fresh by a test).
+pub fn reference() -> String {
+    use std::fmt::Write as _;
+    let mut out =
+        String::from("<!-- Generated from compiler/src/spec/fields.rs by the test suite. Do not edit. -->\n\n");
+    let where_label = |contexts: Contexts| {
+        let mut places = Vec::new();
+        if contexts.contains(Contexts::SERVICE) {
+            places.push("service");
+        }
+        if contexts.contains(Contexts::SERVICE_ENVIRONMENT) {
+            places.push("service environment");
+        }
+        if contexts.contains(Contexts::LAYER) {
+            places.push("platform layers");
+        }
+        if contexts.contains(Contexts::PLATFORM) {
+            places.push("platform.kdl");
+        }
+        if contexts.contains(Contexts::PLATFORM_ENVIRONMENT) {
+            places.push("platform environment");
+        }
+        places.join(", ")
+    };
+    let merge_label = |merge: Merge| match merge {
+        Merge::Replace => "replace",
+        Merge::Entries => "entry by entry",
+        Merge::Keyed => "item by item",
+    };
+    for (title, table) in [
+        ("Service fields", SERVICE_FIELDS),
+        ("Platform settings", PLATFORM_FIELDS),
+        ("Environment settings", ENVIRONMENT_FIELDS),
+    ] {
+        let _ = write!(out, "## {title}\n\n");
+        for field in table {
+            let _ = write!(
+                out,
+                "### `{}`\n\n```kdl\n{}\n```\n\n{}\n\nWhere: {}. Layers merge: {}.\n\n",
+                field.name,
+                field.syntax,
+                field.doc,
+                where_label(field.contexts),
+                merge_label(field.merge)
+            );
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}

@@ -86,7 +86,8 @@ impl Cx<'_> {
         let end = entry.span().offset() + entry.span().len();
         let scalar = match entry.value() {
             KdlValue::String(text) => Scalar::String(text.clone()),
-            KdlValue::Integer(number) => {
+            KdlValue::Integer(number) =>
+            {
                 #[allow(clippy::cast_precision_loss)]
                 i64::try_from(*number).map_or(Scalar::Float(*number as f64), Scalar::Integer)
             }

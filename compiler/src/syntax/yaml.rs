@@ -223,24 +223,27 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> 
         _ => {}
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if !unsigned.is_empty() && unsigned.bytes().all(|byte| byte.is_ascii_digit())
-        && let Ok(number) = text.parse::<i64>() {
-            return Scalar::Integer(number);
-        }
+    if !unsigned.is_empty()
+        && unsigned.bytes().all(|byte| byte.is_ascii_digit())
+        && let Ok(number) = text.parse::<i64>()
+    {
+        return Scalar::Integer(number);
+    }
     if let Some(hex) = text.strip_prefix("0x")
-        && let Ok(number) = i64::from_str_radix(hex, 16) {
-            return Scalar::Integer(number);
-        }
+        && let Ok(number) = i64::from_str_radix(hex, 16)
+    {
+        return Scalar::Integer(number);
+    }
     if let Some(octal) = text.strip_prefix("0o")
-        && let Ok(number) = i64::from_str_radix(octal, 8) {
-            return Scalar::Integer(number);
-        }
+        && let Ok(number) = i64::from_str_radix(octal, 8)
+    {
+        return Scalar::Integer(number);
+    }
     let looks_numeric = unsigned.starts_with(|first: char| first.is_ascii_digit() || first == '.')
         && unsigned.bytes().all(|byte| byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'E' | b'-' | b'+'));
-    if looks_numeric
-        && let Ok(number) = text.parse::<f64>() {
-            return Scalar::Float(number);
-        }
+    if looks_numeric && let Ok(number) = text.parse::<f64>() {
+        return Scalar::Float(number);
+    }
     Scalar::String(text.to_owned())
 }
 
