@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod diagnostics;
 mod fixtures;
 mod generated;
 mod schemas;
