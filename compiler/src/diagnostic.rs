@@ -111,6 +111,11 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Keeps the diagnostics for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
+    }
+
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|diagnostic| diagnostic.severity == Severity::Error)
     }
@@ -171,20 +176,29 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|(_, candidate)| format!("did you mean `{candidate}`?"))
 }
 
-/// Levenshtein distance, in characters.
+/// Optimal string alignment distance, in characters: Levenshtein plus
+/// swaps of two neighbours (`nmae` is one edit from `name`).
 fn edit_distance(left: &str, right: &str) -> usize {
+    let left: Vec<char> = left.chars().collect();
     let right: Vec<char> = right.chars().collect();
-    let mut previous: Vec<usize> = (0..=right.len()).collect();
-    let mut current = vec![0; right.len() + 1];
-    for (i, left_char) in left.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, right_char) in right.iter().enumerate() {
-            let substitution = previous[j] + usize::from(left_char != *right_char);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
+    let mut rows = vec![vec![0usize; right.len() + 1]; left.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[right.len()]
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=left.len() {
+        for j in 1..=right.len() {
+            let cost = usize::from(left[i - 1] != right[j - 1]);
+            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && left[i - 1] == right[j - 2] && left[i - 2] == right[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[left.len()][right.len()]
 }
 
 #[cfg(test)]
@@ -196,5 +210,6 @@ mod tests {
         assert_eq!(did_you_mean("replica", ["replicas", "resources"]).as_deref(), Some("did you mean `replicas`?"));
         assert_eq!(did_you_mean("prot", ["port", "probe"]).as_deref(), Some("did you mean `port`?"));
         assert_eq!(did_you_mean("zzzzzz", ["port", "probe"]), None);
+        assert_eq!(did_you_mean("nmae", ["name", "port"]).as_deref(), Some("did you mean `name`?"));
     }
 }

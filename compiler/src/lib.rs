@@ -74,7 +74,8 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         let document = syntax::parse(sources.get(id), id, &mut diagnostics);
         platform_files.push(spec::platform(&document, &mut diagnostics));
     }
-    let platform = resolve::platform(&platform_files, &mut diagnostics);
+    let mut platform = resolve::platform(&platform_files, &mut diagnostics);
+    platform.model.source = workspace.platform.as_ref().map(|file| file.path.clone());
 
     let spec_ids: Vec<FileId> = workspace.specs.iter().map(|file| sources.add(file.clone())).collect();
     for (path, problem) in &workspace.problems {
@@ -90,11 +91,16 @@ pub fn compile(workspace: &Workspace) -> Compilation {
             .help("a spec file is UTF-8 text of at most 1 MiB"),
         );
     }
-    check_one_spec_per_folder(&sources, &spec_ids, &mut diagnostics);
+    // A file that could not be read, or the second spec of a folder, is
+    // reported once above and not compiled, so it causes no knock-on errors.
+    let mut compiled = spec_ids.clone();
+    compiled.retain(|id| !workspace.problems.iter().any(|(path, _)| path == &sources.get(*id).path));
+    for duplicate in check_one_spec_per_folder(&sources, &spec_ids, &mut diagnostics) {
+        compiled.retain(|id| *id != duplicate);
+    }
 
-    let read_file = |path: &str| workspace.read(path);
     let front: Vec<FrontEnd> =
-        spec_ids.par_iter().map(|&id| front_end(&platform, sources.get(id), id, &read_file)).collect();
+        compiled.par_iter().map(|&id| front_end(&platform, sources.get(id), id, workspace)).collect();
 
     let mut per_service = Vec::with_capacity(front.len());
     let mut names = Vec::new();
@@ -104,9 +110,14 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         diagnostics.extend(service.diagnostics);
     }
     resolve::link(&mut per_service, &names, &mut diagnostics);
+    diagnostics.retain(|diagnostic| {
+        let file = diagnostic.primary.span.file;
+        !spec_ids.contains(&file) || workspace.in_scope(&sources.get(file).path)
+    });
     diagnostics.sort_and_dedup(&sources);
 
-    let services: Vec<model::Service> = per_service.into_iter().flatten().collect();
+    let services: Vec<model::Service> =
+        per_service.into_iter().flatten().filter(|service| workspace.in_scope(&service.spec_path)).collect();
     let mut files = OutputTree::default();
     if !diagnostics.has_errors() {
         let trees: Vec<OutputTree> = services
@@ -136,37 +147,42 @@ struct FrontEnd {
     diagnostics: Diagnostics,
 }
 
-fn front_end(
-    platform: &resolve::Platform,
-    file: &SourceFile,
-    id: FileId,
-    read_file: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> FrontEnd {
+fn front_end(platform: &resolve::Platform, file: &SourceFile, id: FileId, files: &dyn resolve::Files) -> FrontEnd {
     let mut diagnostics = Diagnostics::default();
     let document = syntax::parse(file, id, &mut diagnostics);
     let Some(service) = spec::service(&document, id, &mut diagnostics) else {
         return FrontEnd { resolved: Vec::new(), name: None, diagnostics };
     };
-    let resolved = resolve::service(platform, &service, &file.path, read_file, &mut diagnostics);
+    let resolved = resolve::service(platform, &service, &file.path, files, &mut diagnostics);
     FrontEnd { resolved, name: Some((service.name, service.name_span)), diagnostics }
 }
 
-/// A folder holds one spec: `platc.kdl` or `platc.yaml`, not both.
-fn check_one_spec_per_folder(sources: &Sources, ids: &[FileId], diagnostics: &mut Diagnostics) {
-    for pair in ids.windows(2) {
-        let (first, second) = (sources.get(pair[0]), sources.get(pair[1]));
-        let folder = |path: &str| path.rsplit_once('/').map_or(String::new(), |(folder, _)| folder.to_owned());
-        if folder(&first.path) == folder(&second.path) {
-            diagnostics.push(
-                Diagnostic::error(
-                    "workspace::duplicate-spec",
-                    Span::file_start(pair[1]),
-                    format!("`{}` and `{}` are both in one folder", first.path, second.path),
-                )
-                .primary_text("second spec")
-                .label(Span::file_start(pair[0]), "first spec")
-                .help("keep one spec per service folder: delete one of the two"),
-            );
+/// A folder holds one spec: `platc.kdl` or `platc.yaml`, not both. Returns
+/// the second spec of each such folder.
+fn check_one_spec_per_folder(sources: &Sources, ids: &[FileId], diagnostics: &mut Diagnostics) -> Vec<FileId> {
+    let mut first_in_folder: std::collections::BTreeMap<&str, FileId> = std::collections::BTreeMap::new();
+    let mut duplicates = Vec::new();
+    for &id in ids {
+        let path = sources.get(id).path.as_str();
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        match first_in_folder.get(folder) {
+            Some(&first) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "workspace::duplicate-spec",
+                        Span::file_start(id),
+                        format!("`{}` and `{path}` are both in one folder", sources.get(first).path),
+                    )
+                    .primary_text("second spec")
+                    .label(Span::file_start(first), "first spec")
+                    .help("keep one spec per service folder: delete one of the two"),
+                );
+                duplicates.push(id);
+            }
+            None => {
+                first_in_folder.insert(folder, id);
+            }
         }
     }
+    duplicates
 }

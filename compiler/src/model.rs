@@ -62,6 +62,13 @@ pub struct Service {
     pub termination_grace_seconds: Option<u32>,
     pub migrate: Vec<String>,
     pub catalog: BTreeMap<String, String>,
+    /// Mesh traffic policy for requests to this service.
+    pub traffic: Traffic,
+    pub slo: Option<Slo>,
+    pub checkov_skips: Vec<Waiver>,
+    pub patches: Vec<Patch>,
+    /// Extra manifests from the service's `manifests` folder: file name and documents.
+    pub manifests: Vec<RawManifest>,
     /// Field name → the span of the node that decided it.
     pub origins: BTreeMap<&'static str, Span>,
 }
@@ -336,16 +343,239 @@ pub struct Strategy {
     pub max_unavailable: IntOrPercent,
 }
 
+/// Mesh traffic policy; every part is optional.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Traffic {
+    pub retries: Option<Retries>,
+    /// Request timeout, in seconds.
+    pub timeout_seconds: Option<u32>,
+    pub connection_pool: ConnectionPool,
+    pub outlier_detection: Option<OutlierDetection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retries {
+    pub attempts: u32,
+    pub per_try_timeout_seconds: u32,
+    /// Istio `retryOn` conditions, comma-separated.
+    pub on: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConnectionPool {
+    pub max_connections: Option<u32>,
+    pub max_pending_requests: Option<u32>,
+    pub max_requests_per_connection: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutlierDetection {
+    pub consecutive_5xx: u32,
+    pub interval_seconds: u32,
+    pub base_ejection_seconds: u32,
+}
+
+/// Service level objectives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slo {
+    /// Availability target as written, e.g. `99.9`.
+    pub availability: String,
+    /// Latency threshold in milliseconds, with the share of requests that
+    /// must meet it (percent).
+    pub latency_ms: Option<u32>,
+    pub latency_percent: u32,
+}
+
+/// A deliberate exception to a checker's rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    pub check: String,
+    pub reason: String,
+}
+
+/// `patch KIND "a.b.0.c" value`: set one value in one emitted object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patch {
+    pub kind: String,
+    pub path: Vec<String>,
+    pub value: serde_json::Value,
+    pub span: Span,
+}
+
+/// A file from the service's `manifests` folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawManifest {
+    /// File name, e.g. `priority-class.yaml`.
+    pub name: String,
+    pub documents: Vec<serde_json::Value>,
+    pub span: Span,
+}
+
 /// The platform, resolved: what generators need beyond the service.
 #[derive(Debug, Clone, Default)]
 pub struct Platform {
+    /// Repository-relative path of the file that defines the platform
+    /// (`platform.kdl`), or `None` when only the stdlib does.
+    pub source: Option<String>,
     pub registry: Option<String>,
     pub environments: Vec<Environment>,
-    pub teams: BTreeMap<String, Span>,
+    pub teams: BTreeMap<String, Team>,
+    pub systems: BTreeMap<String, System>,
+    pub mesh: Mesh,
+    pub gitops: Option<GitOps>,
+    /// `owner/name` of the repository on GitHub.
+    pub github_repository: Option<String>,
+    pub secret_store: SecretStore,
+    pub monitoring: Monitoring,
+    pub ingress_gateway: IngressGateway,
+    pub grafana: Option<Grafana>,
+    pub catalog_annotations: BTreeMap<String, String>,
+    pub database_classes: BTreeMap<String, DatabaseClass>,
+    pub actions: BTreeMap<String, Action>,
+    pub toolchains: BTreeMap<String, Toolchain>,
+    pub ci_auth: CiAuth,
+    pub strict_egress: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {
     pub name: String,
     pub cluster: String,
+    /// Deployed automatically after CI on the main branch, or by hand behind
+    /// a GitHub environment with required reviewers.
+    pub auto_promote: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Team {
+    pub span: Option<Span>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct System {
+    pub owner: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mesh {
+    #[default]
+    Istio,
+    Linkerd,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitOps {
+    pub repo_url: String,
+    pub revision: String,
+    /// The namespace Argo CD runs in (where Applications live).
+    pub namespace: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretStore {
+    pub name: String,
+    /// `ClusterSecretStore` or `SecretStore`.
+    pub kind: String,
+    pub refresh: String,
+    /// Mount secrets as files instead of environment variables.
+    pub as_files: bool,
+}
+
+impl Default for SecretStore {
+    fn default() -> SecretStore {
+        SecretStore {
+            name: "default".to_owned(),
+            kind: "ClusterSecretStore".to_owned(),
+            refresh: "1h".to_owned(),
+            as_files: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Monitoring {
+    pub namespace: String,
+    /// Labels the Prometheus operator's selectors match on `ServiceMonitors` and rules.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for Monitoring {
+    fn default() -> Monitoring {
+        Monitoring { namespace: "monitoring".to_owned(), labels: BTreeMap::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngressGateway {
+    /// `namespace/name` of the mesh gateway.
+    pub gateway: String,
+    /// The namespace its pods run in.
+    pub namespace: String,
+}
+
+impl Default for IngressGateway {
+    fn default() -> IngressGateway {
+        IngressGateway { gateway: "istio-system/ingressgateway".to_owned(), namespace: "istio-system".to_owned() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grafana {
+    pub url: String,
+    /// The label Grafana's dashboard sidecar watches `ConfigMaps` for.
+    pub dashboard_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseClass {
+    pub name: String,
+    pub engine: String,
+    /// `group/version` of the claim.
+    pub claim_api: String,
+    pub claim_kind: String,
+    /// `group/version` of the managed resource that implements it.
+    pub provider_api: String,
+    pub provider_kind: String,
+    pub region: String,
+    pub instance_class: String,
+    pub engine_version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// `owner/repo` (or `owner/repo/path`).
+    pub uses: String,
+    /// Full 40-character commit SHA.
+    pub sha: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain {
+    /// Name of the `action` that installs the toolchain, if any.
+    pub setup: Option<String>,
+    pub version_input: Option<String>,
+    pub version: Option<String>,
+    pub test: String,
+    pub lint: Option<String>,
+    pub coverage: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CiAuth {
+    /// The workflow's own token, for ghcr.io.
+    #[default]
+    Ghcr,
+    Aws {
+        role: String,
+        region: String,
+    },
+    Gcp {
+        provider: String,
+        service_account: String,
+    },
 }

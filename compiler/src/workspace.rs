@@ -30,6 +30,8 @@ pub struct Workspace {
     pub specs: Vec<SourceFile>,
     /// Files that could not be loaded, with the reason.
     pub problems: Vec<(String, String)>,
+    /// Repository-relative folders a run is limited to; empty for all.
+    scope: Vec<String>,
     /// Paths of every other file, for ownership checks and pruning.
     files: BTreeSet<String>,
     /// In memory: the contents of every other file.
@@ -91,6 +93,7 @@ impl Workspace {
             platform: None,
             specs: Vec::new(),
             problems: Vec::new(),
+            scope: Vec::new(),
             files: BTreeSet::new(),
             memory: BTreeMap::new(),
         };
@@ -169,6 +172,7 @@ impl Workspace {
             platform: None,
             specs: Vec::new(),
             problems: Vec::new(),
+            scope: Vec::new(),
             files: BTreeSet::new(),
             memory: BTreeMap::new(),
         };
@@ -189,15 +193,21 @@ impl Workspace {
         workspace
     }
 
-    /// Keeps only the specs under one of `prefixes` (repository-relative).
-    pub fn retain_specs(&mut self, prefixes: &[String]) {
-        self.specs.retain(|spec| {
-            prefixes.iter().any(|prefix| {
-                prefix.is_empty()
-                    || spec.path == *prefix
-                    || spec.path.starts_with(&format!("{}/", prefix.trim_end_matches('/')))
+    /// Limits a run to the services under `folders` (repository-relative):
+    /// every spec is still compiled, so that dependencies resolve as in a
+    /// full run, but only these services' files are generated, compared and
+    /// pruned, and only their diagnostics are reported.
+    pub fn set_scope(&mut self, folders: Vec<String>) {
+        self.scope = folders.into_iter().filter(|folder| !folder.is_empty()).collect();
+    }
+
+    /// Whether a repository-relative path is inside the run's scope.
+    pub fn in_scope(&self, path: &str) -> bool {
+        self.scope.is_empty()
+            || self.scope.iter().any(|folder| {
+                let folder = folder.trim_end_matches('/');
+                path == folder || path.strip_prefix(folder).is_some_and(|rest| rest.starts_with('/'))
             })
-        });
     }
 
     /// Reads a repository file as text, for `config-file`.
@@ -241,8 +251,26 @@ impl Workspace {
     pub fn owned_files_outside(&self, tree: &OutputTree) -> Vec<String> {
         self.files
             .iter()
-            .filter(|path| (path.ends_with(".yaml") || path.ends_with(".yml")) && !tree.contains(path))
+            .filter(|path| {
+                (path.ends_with(".yaml") || path.ends_with(".yml")) && !tree.contains(path) && self.in_scope(path)
+            })
             .filter(|path| matches!(self.existing(path), Existing::Owned(_)))
+            .cloned()
+            .collect()
+    }
+}
+
+impl crate::resolve::Files for Workspace {
+    fn read(&self, path: &str) -> Option<String> {
+        Workspace::read(self, path)
+    }
+
+    fn list(&self, folder: &str) -> Vec<String> {
+        let prefix = format!("{}/", folder.trim_end_matches('/'));
+        self.files
+            .range(prefix.clone()..)
+            .take_while(|path| path.starts_with(&prefix))
+            .filter(|path| !path[prefix.len()..].contains('/'))
             .cloned()
             .collect()
     }

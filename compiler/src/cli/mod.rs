@@ -123,7 +123,7 @@ impl Cx<'_> {
                 .map_err(|_| format!("`{}` is outside the repository at `{}`", path.display(), root.display()))?;
             prefixes.push(relative.to_string_lossy().replace('\\', "/"));
         }
-        workspace.retain_specs(&prefixes);
+        workspace.set_scope(prefixes);
         let compilation = compile(&workspace);
         self.report(&compilation);
         Ok((workspace, compilation))

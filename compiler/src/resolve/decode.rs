@@ -31,6 +31,8 @@ pub(crate) struct Inputs<'a> {
     pub(crate) platform: &'a model::Platform,
     /// Reads a file of the repository, by repository-relative path.
     pub(crate) read_file: &'a dyn Fn(&str) -> Option<String>,
+    /// Lists the files directly in a repository folder, by repository-relative path.
+    pub(crate) list_files: &'a dyn Fn(&str) -> Vec<String>,
 }
 
 /// Checks the values of one layer's fields, without requiring any.
@@ -76,6 +78,7 @@ impl<'f> Decoder<'f, '_, '_> {
     fn check_all(&mut self) {
         let inputs_platform = model::Platform::default();
         let read_nothing = |_: &str| None;
+        let list_nothing = |_: &str| Vec::new();
         let inputs = Inputs {
             name: "service",
             name_span: Span::file_start(crate::source::FileId(0)),
@@ -85,6 +88,7 @@ impl<'f> Decoder<'f, '_, '_> {
             folder: "",
             platform: &inputs_platform,
             read_file: &read_nothing,
+            list_files: &list_nothing,
         };
         let _ = self.service(&inputs);
     }
@@ -132,6 +136,11 @@ impl<'f> Decoder<'f, '_, '_> {
             .and_then(|value| self.reader.duration(value, "termination grace period"));
         let migrate = self.strings("migrate");
         let catalog = self.string_map("catalog");
+        let traffic = self.traffic();
+        let slo = self.slo();
+        let checkov_skips = self.checkov_skips();
+        let patches = self.patches();
+        let manifests = self.manifests(inputs);
         self.check_env_names(&env, &secrets);
         let namespace = self.namespace(inputs, system.as_deref(), owner.as_deref());
 
@@ -144,7 +153,7 @@ impl<'f> Decoder<'f, '_, '_> {
         let security = self.required(security, "security", inputs, "security run-as-user=10001")?;
         let strategy = self.required(strategy, "strategy", inputs, "strategy max-surge=\"25%\" max-unavailable=0")?;
         let namespace = self.required(namespace, "namespace", inputs, "namespace \"{service}\"")?;
-        if kind == Kind::Cron && schedule.is_none() {
+        if kind == Kind::Cron && schedule.is_none() && !self.fields.iter().any(|node| node.name == "schedule") {
             self.reader.missing(
                 inputs.name_span,
                 format!("`{}` is a cron job without a `schedule`", inputs.name),
@@ -198,6 +207,11 @@ impl<'f> Decoder<'f, '_, '_> {
             termination_grace_seconds,
             migrate,
             catalog,
+            traffic,
+            slo,
+            checkov_skips,
+            patches,
+            manifests,
             origins: std::mem::take(&mut self.origins),
         })
     }
@@ -206,7 +220,7 @@ impl<'f> Decoder<'f, '_, '_> {
         if value.is_none() && !self.fields.iter().any(|node| node.name == field) {
             self.reader.missing(
                 inputs.name_span,
-                format!("`{}` has no `{field}` in environment `{}`", inputs.name, inputs.environment),
+                format!("`{}` has no `{field}`", inputs.name),
                 format!("add `{example}` to the service, or to `defaults` in platform.kdl"),
             );
         }
@@ -1061,17 +1075,27 @@ impl<'f> Decoder<'f, '_, '_> {
     }
 
     fn check_env_names(&mut self, env: &[EnvVar], secrets: &[Secret]) {
-        let mut seen = BTreeSet::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         let env_node = self.fields.iter().rev().find(|node| node.name == "env");
-        for name in env.iter().map(|var| &var.name).chain(secrets.iter().map(|secret| &secret.name)) {
-            let span = self
-                .fields
-                .iter()
-                .filter(|node| node.name == "secret")
-                .find(|node| arg(node, 0, "name").is_some_and(|value| value.scalar == Scalar::String(name.clone())))
-                .map(|node| node.span)
-                .or_else(|| env_node.map(|node| node.span));
-            let Some(span) = span else { continue };
+        // Where each variable is written: its key in `env`, or its `secret` line.
+        let mut places: Vec<(&str, Span, bool)> = Vec::new();
+        if let Some(node) = env_node {
+            places.extend(node.props.iter().map(|prop| (prop.key.as_str(), prop.key_span, false)));
+            places.extend(node.children.iter().map(|child| (child.name.as_str(), child.name_span, false)));
+        }
+        for node in self.fields.iter().filter(|node| node.name == "secret") {
+            if let Some(value) = arg(node, 0, "name")
+                && let Scalar::String(name) = &value.scalar
+            {
+                places.push((name.as_str(), value.span, true));
+            }
+        }
+        let declared: BTreeSet<&str> =
+            env.iter().map(|var| var.name.as_str()).chain(secrets.iter().map(|secret| secret.name.as_str())).collect();
+        for (name, span, is_secret) in places {
+            if !declared.contains(name) {
+                continue;
+            }
             let valid = name.starts_with(|first: char| first.is_ascii_alphabetic() || first == '_')
                 && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
             if !valid {
@@ -1085,7 +1109,12 @@ impl<'f> Decoder<'f, '_, '_> {
                     .help("use letters, digits and `_`, starting with a letter, e.g. `LOG_LEVEL`"),
                 );
             }
-            if !seen.insert(name.clone()) {
+            if !seen.insert(name) {
+                let help = if is_secret || secrets.iter().any(|secret| secret.name == name) {
+                    "a variable comes from `env` or from one `secret`, not both"
+                } else {
+                    "set each variable once"
+                };
                 self.reader.report(
                     Diagnostic::error(
                         "spec::duplicate-env",
@@ -1093,7 +1122,7 @@ impl<'f> Decoder<'f, '_, '_> {
                         format!("environment variable `{name}` is set twice"),
                     )
                     .primary_text("set again")
-                    .help("a variable comes from `env` or from `secret`, not both"),
+                    .help(help),
                 );
             }
         }
@@ -1409,6 +1438,29 @@ impl<'f> Decoder<'f, '_, '_> {
             None => Some("RuntimeDefault"),
         };
         let run_as_user = run_as_user?;
+        let weakened = [
+            (run_as_user == 0, "runs as root"),
+            (run_as_non_root == Some(false), "may run as root"),
+            (read_only_root == Some(false), "has a writable root filesystem"),
+            (privilege_escalation == Some(true), "allows privilege escalation"),
+            (!add_capabilities.is_empty(), "adds capabilities"),
+            (seccomp == Some("Unconfined"), "runs without a seccomp profile"),
+        ];
+        if let Some((_, what)) = weakened.iter().find(|(weakened, _)| *weakened)
+            && prop(node, "reason").is_none()
+            && self.complete
+        {
+            self.reader.report(
+                Diagnostic::error(
+                    "spec::missing-reason",
+                    node.span,
+                    format!("the container {what}: a secure default is changed without a reason"),
+                )
+                .primary_text("weakened here")
+                .help("add `reason=\"…\"` to this `security` line: it is reported like a waiver"),
+            );
+            return None;
+        }
         Some(Security {
             run_as_user,
             run_as_group: run_as_group.unwrap_or(run_as_user),
@@ -1526,6 +1578,254 @@ impl<'f> Decoder<'f, '_, '_> {
             None => IntOrPercent::Int(0),
         };
         Some(Strategy { max_surge, max_unavailable })
+    }
+
+    fn traffic(&mut self) -> model::Traffic {
+        let mut traffic = model::Traffic::default();
+        if let Some(node) = self.get("retries") {
+            self.reader.expect_entries(node, 0, &["attempts", "per-try-timeout", "on"]);
+            let attempts = match prop(node, "attempts") {
+                Some(value) => self.reader.u32(value, "`attempts`", 0, 100),
+                None => Some(3),
+            };
+            let per_try = match prop(node, "per-try-timeout") {
+                Some(value) => self.reader.duration(value, "`per-try-timeout`"),
+                None => Some(2),
+            };
+            let on = match prop(node, "on") {
+                Some(value) => self.reader.string(value, "`on`"),
+                None => Some("gateway-error,connect-failure,retriable-4xx".to_owned()),
+            };
+            if let (Some(attempts), Some(per_try_timeout_seconds), Some(on)) = (attempts, per_try, on) {
+                traffic.retries = Some(model::Retries { attempts, per_try_timeout_seconds, on });
+            }
+        }
+        if let Some(node) = self.get("timeout") {
+            traffic.timeout_seconds = self.first_arg(node).and_then(|value| self.reader.duration(value, "`timeout`"));
+        }
+        if let Some(node) = self.get("connection-pool") {
+            self.reader.expect_entries(
+                node,
+                0,
+                &["max-connections", "max-pending-requests", "max-requests-per-connection"],
+            );
+            let mut limit = |name: &str| {
+                prop(node, name).and_then(|value| self.reader.u32(value, &format!("`{name}`"), 1, 10_000_000))
+            };
+            traffic.connection_pool = model::ConnectionPool {
+                max_connections: limit("max-connections"),
+                max_pending_requests: limit("max-pending-requests"),
+                max_requests_per_connection: limit("max-requests-per-connection"),
+            };
+        }
+        if let Some(node) = self.get("outlier-detection") {
+            self.reader.expect_entries(node, 0, &["consecutive-5xx", "interval", "base-ejection-time"]);
+            let consecutive = match prop(node, "consecutive-5xx") {
+                Some(value) => self.reader.u32(value, "`consecutive-5xx`", 1, 1000),
+                None => Some(5),
+            };
+            let interval = match prop(node, "interval") {
+                Some(value) => self.reader.duration(value, "`interval`"),
+                None => Some(30),
+            };
+            let ejection = match prop(node, "base-ejection-time") {
+                Some(value) => self.reader.duration(value, "`base-ejection-time`"),
+                None => Some(30),
+            };
+            if let (Some(consecutive_5xx), Some(interval_seconds), Some(base_ejection_seconds)) =
+                (consecutive, interval, ejection)
+            {
+                traffic.outlier_detection =
+                    Some(model::OutlierDetection { consecutive_5xx, interval_seconds, base_ejection_seconds });
+            }
+        }
+        traffic
+    }
+
+    fn slo(&mut self) -> Option<model::Slo> {
+        let node = self.get("slo")?;
+        self.reader.expect_entries(node, 0, &["availability", "latency", "latency-percent"]);
+        let availability = match prop(node, "availability") {
+            Some(value) => {
+                let valid = match &value.scalar {
+                    Scalar::Float(number) => (50.0..100.0).contains(number),
+                    Scalar::Integer(number) => (50..100).contains(number),
+                    _ => false,
+                };
+                if !valid {
+                    self.reader.report(
+                        Diagnostic::error(
+                            "spec::invalid-value",
+                            value.span,
+                            "`availability` must be a percentage below 100",
+                        )
+                        .primary_text("expected e.g. 99.9")
+                        .help("write `slo availability=99.9`"),
+                    );
+                    return None;
+                }
+                match &value.scalar {
+                    Scalar::Float(number) => number.to_string(),
+                    Scalar::Integer(number) => number.to_string(),
+                    _ => return None,
+                }
+            }
+            None => "99.9".to_owned(),
+        };
+        let latency_ms = match prop(node, "latency") {
+            Some(value) => Some(self.milliseconds(value)?),
+            None => None,
+        };
+        let latency_percent = match prop(node, "latency-percent") {
+            Some(value) => self.reader.u32(value, "`latency-percent`", 50, 99)?,
+            None => 99,
+        };
+        Some(model::Slo { availability, latency_ms, latency_percent })
+    }
+
+    /// A duration in milliseconds: `300ms`, `1s`, `2.5s` is not allowed.
+    fn milliseconds(&mut self, value: &Value) -> Option<u32> {
+        if let Scalar::String(text) = &value.scalar
+            && let Some(number) = text.strip_suffix("ms")
+            && let Ok(millis) = number.parse::<u32>()
+            && millis > 0
+        {
+            return Some(millis);
+        }
+        self.reader.duration(value, "latency").map(|seconds| seconds.saturating_mul(1000))
+    }
+
+    fn checkov_skips(&mut self) -> Vec<model::Waiver> {
+        let mut skips = Vec::new();
+        for node in self.all("checkov-skip") {
+            self.reader.expect_entries(node, 1, &["check", "reason"]);
+            let Some(check) = arg(node, 0, "check").and_then(|value| self.reader.string(value, "a checkov check id"))
+            else {
+                self.reader.missing(node.name_span, "`checkov-skip` needs a check id", field_help("checkov-skip"));
+                continue;
+            };
+            let Some(reason) = prop(node, "reason").and_then(|value| self.reader.string(value, "`reason`")) else {
+                self.reader.report(
+                    Diagnostic::error(
+                        "spec::missing-reason",
+                        node.name_span,
+                        format!("skipping `{check}` needs a reason"),
+                    )
+                    .primary_text("why?")
+                    .help("add `reason=\"…\"`: it is written beside the skip"),
+                );
+                continue;
+            };
+            skips.push(model::Waiver { check, reason });
+        }
+        skips
+    }
+
+    fn patches(&mut self) -> Vec<model::Patch> {
+        let mut patches = Vec::new();
+        for node in self.all("patch") {
+            self.reader.expect_entries(node, 3, &["kind", "path", "value"]);
+            let (Some(kind_value), Some(path_value), Some(value)) =
+                (arg(node, 0, "kind"), arg(node, 1, "path"), arg(node, 2, "value"))
+            else {
+                self.reader.missing(node.name_span, "`patch` needs a kind, a path and a value", field_help("patch"));
+                continue;
+            };
+            let (Some(kind), Some(path)) =
+                (self.reader.string(kind_value, "the patched kind"), self.reader.string(path_value, "the patch path"))
+            else {
+                continue;
+            };
+            let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
+            if segments.iter().any(String::is_empty) {
+                self.reader.report(
+                    Diagnostic::error("spec::invalid-value", path_value.span, format!("`{path}` is not a dotted path"))
+                        .primary_text("empty segment")
+                        .help("write a path like \"spec.template.spec.priorityClassName\""),
+                );
+                continue;
+            }
+            let json = match &value.scalar {
+                Scalar::String(text) => serde_json::Value::String(text.clone()),
+                Scalar::Integer(number) => serde_json::Value::from(*number),
+                Scalar::Float(number) => {
+                    serde_json::Number::from_f64(*number).map_or(serde_json::Value::Null, serde_json::Value::Number)
+                }
+                Scalar::Bool(flag) => serde_json::Value::Bool(*flag),
+                Scalar::Null => serde_json::Value::Null,
+            };
+            patches.push(model::Patch { kind, path: segments, value: json, span: node.span });
+        }
+        patches
+    }
+
+    fn manifests(&mut self, inputs: &Inputs<'_>) -> Vec<model::RawManifest> {
+        let Some(node) = self.get("manifests") else { return Vec::new() };
+        let Some(value) = self.first_arg(node) else { return Vec::new() };
+        let Some(folder) = self.reader.string(value, "`manifests`") else { return Vec::new() };
+        let Some(path) = join_inside(inputs.folder, &folder) else {
+            self.reader.report(
+                Diagnostic::error("spec::invalid-value", value.span, format!("`{folder}` leaves the service folder"))
+                    .primary_text("outside the service")
+                    .help("the manifests folder must be inside the service's folder"),
+            );
+            return Vec::new();
+        };
+        if !self.complete {
+            return Vec::new();
+        }
+        let files: Vec<String> = (inputs.list_files)(&path)
+            .into_iter()
+            .filter(|file| file.ends_with(".yaml") || file.ends_with(".yml"))
+            .collect();
+        if files.is_empty() {
+            self.reader.report(
+                Diagnostic::error("spec::missing-file", value.span, format!("`{path}` holds no YAML files"))
+                    .primary_text("empty or missing folder")
+                    .help("the path is relative to the spec's folder"),
+            );
+            return Vec::new();
+        }
+        let mut manifests = Vec::new();
+        for file in files {
+            let name = file.rsplit('/').next().unwrap_or(&file).to_owned();
+            let Some(text) = (inputs.read_file)(&file) else { continue };
+            match crate::syntax::yaml_values(&text, value.span.file) {
+                Ok(documents) => {
+                    let invalid = documents.iter().position(|document| {
+                        document.get("apiVersion").and_then(serde_json::Value::as_str).is_none()
+                            || document.get("kind").and_then(serde_json::Value::as_str).is_none()
+                    });
+                    if let Some(index) = invalid {
+                        self.reader.report(
+                            Diagnostic::error(
+                                "spec::invalid-manifest",
+                                value.span,
+                                format!("document {} of `{file}` has no `apiVersion` and `kind`", index + 1),
+                            )
+                            .primary_text("in this folder")
+                            .help("every document in a manifests folder is a Kubernetes object"),
+                        );
+                        continue;
+                    }
+                    manifests.push(model::RawManifest { name, documents, span: value.span });
+                }
+                Err(error) => self.reader.report(
+                    Diagnostic::error(
+                        "spec::invalid-manifest",
+                        value.span,
+                        format!(
+                            "`{file}` line {} is not valid YAML: {}",
+                            text[..(error.primary.span.start as usize).min(text.len())].matches('\n').count() + 1,
+                            error.message
+                        ),
+                    )
+                    .primary_text("in this folder")
+                    .help("fix the file, or remove it from the folder"),
+                ),
+            }
+        }
+        manifests
     }
 
     fn namespace(&mut self, inputs: &Inputs<'_>, system: Option<&str>, owner: Option<&str>) -> Option<String> {
@@ -1663,11 +1963,16 @@ fn check_cron(schedule: &str) -> Result<(), String> {
                 continue;
             }
             let (low, high) = range.split_once('-').unwrap_or((range, range));
+            let mut bounds = Vec::new();
             for bound in [low, high] {
                 let number = cron_value(bound, name).ok_or_else(|| format!("`{bound}` is not a valid {name}"))?;
                 if !(min..=max).contains(&number) {
                     return Err(format!("{name} `{bound}` is outside {min}–{max}"));
                 }
+                bounds.push(number);
+            }
+            if bounds[0] > bounds[1] {
+                return Err(format!("the {name} range `{range}` runs backwards"));
             }
         }
     }
@@ -1703,6 +2008,7 @@ mod tests {
         assert!(check_cron("* * *").is_err());
         assert!(check_cron("61 * * * *").is_err());
         assert!(check_cron("*/0 * * * *").is_err());
+        assert!(check_cron("5-1 * * * *").is_err());
     }
 
     #[test]

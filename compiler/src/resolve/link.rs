@@ -70,15 +70,22 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
             };
             match target.service_port {
                 Some(port) if target.kind != Kind::Cron => dependency.address = Some(format!("{host}:{port}")),
-                _ if dependency.env.is_some() => diagnostics.push(
-                    Diagnostic::error(
-                        "resolve::no-address",
-                        dependency.span,
-                        format!("`{}` publishes no port, so it has no address", dependency.service),
-                    )
-                    .primary_text("no address to pass in")
-                    .help("remove `env=`, or give the dependency a `port`"),
-                ),
+                _ if dependency.env.is_some() => {
+                    let (why, help) = if target.kind == Kind::Cron {
+                        ("is a cron job", "a cron job serves no traffic: remove `env=`")
+                    } else {
+                        ("publishes no port", "remove `env=`, or give the dependency a `port`")
+                    };
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "resolve::no-address",
+                            dependency.span,
+                            format!("`{}` {why}, so it has no address", dependency.service),
+                        )
+                        .primary_text("no address to pass in")
+                        .help(help),
+                    );
+                }
                 _ => {}
             }
         }

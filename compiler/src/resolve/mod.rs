@@ -12,6 +12,7 @@
 mod decode;
 mod image;
 mod link;
+mod platform;
 mod quantity;
 mod read;
 
@@ -23,7 +24,7 @@ use crate::source::Span;
 use crate::spec::{self, fields};
 use crate::syntax::{Node, Scalar};
 pub use link::link;
-use read::{Reader, arg, list};
+use read::{Reader, arg};
 
 /// The platform config, merged across its files, ready to layer services on.
 #[derive(Debug, Clone, Default)]
@@ -54,6 +55,14 @@ impl Platform {
     }
 }
 
+/// Access to the repository's other files, for `config-file` and `manifests`.
+pub trait Files: Sync {
+    /// A file's text, by repository-relative path.
+    fn read(&self, path: &str) -> Option<String>;
+    /// The files directly inside a folder, by repository-relative path, sorted.
+    fn list(&self, folder: &str) -> Vec<String>;
+}
+
 /// Merges platform config files, in order (stdlib first, `platform.kdl` last).
 pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Platform {
     let mut platform = Platform::default();
@@ -79,25 +88,11 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
     }
 
     let mut reader = Reader { diagnostics };
-    for node in &settings {
-        match node.name.as_str() {
-            "registry" => {
-                reader.expect_entries(node, 1, &[]);
-                platform.model.registry = node.args.first().and_then(|value| reader.string(value, "`registry`"));
-            }
-            "default-tier" => {
-                reader.expect_entries(node, 1, &[]);
-                if let Some(value) = node.args.first() {
-                    platform.default_tier = reader.string(value, "`default-tier`").map(|name| (name, value.span));
-                }
-            }
-            "team" => {
-                reader.expect_entries(node, 1, &["name", "description", "email"]);
-                if let Some(name) = arg(node, 0, "name").and_then(|value| reader.dns_label(value, "team name")) {
-                    platform.model.teams.insert(name, node.span);
-                }
-            }
-            _ => {}
+    platform::settings(&settings, &mut platform.model, &mut reader);
+    if let Some(node) = settings.iter().rev().find(|node| node.name == "default-tier") {
+        reader.expect_entries(node, 1, &[]);
+        if let Some(value) = node.args.first() {
+            platform.default_tier = reader.string(value, "`default-tier`").map(|name| (name, value.span));
         }
     }
     let Some(environments) = settings.iter().rev().find(|node| node.name == "environments") else {
@@ -106,19 +101,20 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
     reader.expect_entries(environments, usize::MAX, &[]);
     for value in &environments.args {
         let Some(name) = reader.dns_label(value, "environment name") else { continue };
-        match platform.environments.get(&name) {
-            Some(layers) => {
-                let cluster = layers
-                    .settings
-                    .iter()
-                    .rev()
-                    .find(|node| node.name == "cluster")
-                    .and_then(|node| node.args.first())
-                    .and_then(|value| reader.string(value, "`cluster`"))
-                    .unwrap_or_else(|| "https://kubernetes.default.svc".to_owned());
-                platform.model.environments.push(model::Environment { name, cluster });
-            }
-            None => reader.report(unknown_environment(value.span, &name, platform.environments.keys())),
+        if let Some(layers) = platform.environments.get(&name) {
+            let setting = |name: &str| {
+                layers.settings.iter().rev().find(|node| node.name == name).and_then(|node| node.args.first())
+            };
+            let cluster = setting("cluster")
+                .and_then(|value| reader.string(value, "`cluster`"))
+                .unwrap_or_else(|| "https://kubernetes.default.svc".to_owned());
+            let auto_promote = setting("promotion")
+                .and_then(|value| reader.choice(value, "promotion", &[("auto", true), ("manual", false)]))
+                .unwrap_or(false);
+            platform.model.environments.push(model::Environment { name, cluster, auto_promote });
+        } else {
+            let defined: Vec<&str> = platform.environments.keys().map(String::as_str).collect();
+            reader.report(unknown_environment(value.span, &name, &defined, &defined));
         }
     }
     if let Some((name, span)) = &platform.default_tier
@@ -129,8 +125,11 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
     for (tier_name, tier) in &platform.tiers {
         for (environment, (span, _)) in &tier.environments {
             if !platform.model.environments.iter().any(|known| &known.name == environment) {
-                let diagnostic = unknown_environment(*span, environment, platform.environments.keys());
-                reader.report(diagnostic.label(*span, format!("in tier `{tier_name}`")));
+                let defined: Vec<&str> = platform.environments.keys().map(String::as_str).collect();
+                let active: Vec<&str> = platform.model.environments.iter().map(|known| known.name.as_str()).collect();
+                let mut diagnostic = unknown_environment(*span, environment, &defined, &active);
+                diagnostic.message = format!("tier `{tier_name}` configures unknown environment `{environment}`");
+                reader.report(diagnostic);
             }
         }
     }
@@ -152,7 +151,7 @@ pub fn service(
     platform: &Platform,
     service: &spec::Service,
     spec_path: &str,
-    read_file: &dyn Fn(&str) -> Option<String>,
+    files: &dyn Files,
     diagnostics: &mut Diagnostics,
 ) -> Vec<model::Service> {
     let mut reader = Reader { diagnostics };
@@ -180,7 +179,9 @@ pub fn service(
 
     for block in &service.environments {
         if !platform.model.environments.iter().any(|environment| environment.name == block.name) {
-            reader.report(unknown_environment(block.name_span, &block.name, platform.environments.keys()));
+            let defined: Vec<&str> = platform.environments.keys().map(String::as_str).collect();
+            let active: Vec<&str> = platform.model.environments.iter().map(|known| known.name.as_str()).collect();
+            reader.report(unknown_environment(block.name_span, &block.name, &defined, &active));
             decode::check_layer(&block.fields, &mut reader);
         }
     }
@@ -228,7 +229,8 @@ pub fn service(
             spec_path,
             folder,
             platform: &platform.model,
-            read_file,
+            read_file: &|path| files.read(path),
+            list_files: &|folder| files.list(folder),
         };
         if let Some(model) = decode::service(&merged, &inputs, &mut reader) {
             resolved.push(model);
@@ -310,17 +312,34 @@ fn unknown_tier(span: Span, name: &str, platform: &Platform) -> Diagnostic {
     let names: Vec<&str> = platform.tier_names().collect();
     Diagnostic::error("resolve::unknown-tier", span, format!("unknown tier `{name}`")).primary_text("not defined").help(
         did_you_mean(name, names.iter().copied()).unwrap_or_else(|| {
-            format!("the platform defines {}; add `tier {name} {{ … }}` to platform.kdl to define it", list(&names))
+            format!("the platform defines {}; add `tier {name} {{ … }}` to platform.kdl to define it", list_and(&names))
         }),
     )
 }
 
-fn unknown_environment<'a>(span: Span, name: &str, known: impl Iterator<Item = &'a String>) -> Diagnostic {
-    let names: Vec<&str> = known.map(String::as_str).collect();
-    Diagnostic::error("resolve::unknown-environment", span, format!("unknown environment `{name}`"))
-        .primary_text("not an environment of the platform")
-        .help(
-            did_you_mean(name, names.iter().copied())
-                .unwrap_or_else(|| format!("the environments are {}; define more in platform.kdl", list(&names))),
-        )
+/// An environment name that is not rendered. `defined` are the environments
+/// with a definition; `active` those listed in `environments`.
+fn unknown_environment(span: Span, name: &str, defined: &[&str], active: &[&str]) -> Diagnostic {
+    let diagnostic = Diagnostic::error("resolve::unknown-environment", span, format!("unknown environment `{name}`"));
+    if defined.contains(&name) {
+        return diagnostic
+            .primary_text("defined, but not rendered")
+            .help(format!("add `{name}` to `environments` in platform.kdl (now {})", list_and(active)));
+    }
+    diagnostic.primary_text("not an environment of the platform").help(
+        did_you_mean(name, active.iter().copied())
+            .unwrap_or_else(|| format!("the environments are {}; define more in platform.kdl", list_and(active))),
+    )
+}
+
+/// "`a`, `b` and `c`".
+fn list_and(names: &[&str]) -> String {
+    match names {
+        [] => "none".to_owned(),
+        [only] => format!("`{only}`"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|name| format!("`{name}`")).collect();
+            format!("{} and `{last}`", init.join(", "))
+        }
+    }
 }

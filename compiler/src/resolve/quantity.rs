@@ -56,7 +56,11 @@ pub(crate) fn parse(text: &str, resource: Resource) -> Result<Quantity, String> 
     };
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     let whole: u128 = whole.parse().map_err(|_| format!("`{text}` is too large"))?;
-    let mut millis = whole.checked_mul(multiplier).ok_or_else(|| format!("`{text}` is too large"))?;
+    let too_large = || format!("`{text}` is too large");
+    let mut millis = whole.checked_mul(multiplier).ok_or_else(too_large)?;
+    if millis > 10u128.pow(24) {
+        return Err(too_large());
+    }
     let mut scale = multiplier;
     for digit in fraction.chars() {
         scale /= 10;
@@ -64,6 +68,11 @@ pub(crate) fn parse(text: &str, resource: Resource) -> Result<Quantity, String> 
             return Err(format!("`{text}` is more precise than Kubernetes keeps"));
         }
         millis += u128::from(digit.to_digit(10).unwrap_or(0)) * scale;
+    }
+    // A zettabyte, or a million million cores: far beyond any real request,
+    // and small enough that scaling by any limit ratio cannot overflow.
+    if millis > 10u128.pow(24) {
+        return Err(format!("`{text}` is too large"));
     }
     if millis == 0 {
         return Err("it is zero".to_owned());
@@ -90,7 +99,7 @@ pub(crate) fn format(quantity: &Quantity, resource: Resource) -> String {
 
 /// The quantity times a ratio given in thousandths (`1500` for 1.5).
 pub(crate) fn scale(quantity: &Quantity, ratio_millis: u128, resource: Resource) -> Quantity {
-    let millis = quantity.millis * ratio_millis / 1000;
+    let millis = quantity.millis.saturating_mul(ratio_millis) / 1000;
     match resource {
         Resource::Cpu => Quantity { millis },
         // Whole bytes only.
@@ -114,6 +123,8 @@ mod tests {
         assert!(parse("abc", Resource::Bytes).is_err());
         assert!(parse("0", Resource::Cpu).is_err());
         assert!(parse("1..5", Resource::Cpu).is_err());
+        assert!(parse("340282366920938463463374607431768211.9", Resource::Cpu).is_err());
+        assert!(parse("100000000000000000000000000000000000", Resource::Cpu).is_err());
     }
 
     #[test]

@@ -278,15 +278,21 @@ pub(crate) fn parse_duration(text: &str) -> Result<u32, String> {
             'h' => 3600,
             _ => return Err(format!("unknown unit `{character}`")),
         };
-        let amount: u64 = digits.parse().map_err(|_| format!("a number must come before `{character}`"))?;
-        total += amount * unit;
+        if digits.is_empty() {
+            return Err(format!("a number must come before `{character}`"));
+        }
+        let amount: u64 = digits.parse().map_err(|_| "it is too long".to_owned())?;
+        total = amount
+            .checked_mul(unit)
+            .and_then(|seconds| total.checked_add(seconds))
+            .ok_or_else(|| "it is too long".to_owned())?;
         digits.clear();
     }
     if !digits.is_empty() {
         if total > 0 {
             return Err("the last number has no unit".to_owned());
         }
-        total = digits.parse().map_err(|_| "not a number".to_owned())?;
+        total = digits.parse().map_err(|_| "it is too long".to_owned())?;
     }
     u32::try_from(total).map_err(|_| "it is too long".to_owned())
 }
@@ -303,6 +309,8 @@ mod tests {
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("1m30").is_err());
         assert!(parse_duration("").is_err());
+        assert!(parse_duration("99999999999999999h").is_err());
+        assert!(parse_duration("99999999999999999999999s").is_err());
     }
 
     #[test]

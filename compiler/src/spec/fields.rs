@@ -90,6 +90,13 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "Backstage entity details that differ from the platform's defaults.",
     ),
     field(
+        "checkov-skip",
+        C::ANYWHERE,
+        Keyed,
+        "checkov-skip CKV_K8S_43 reason=\"…\"",
+        "A checkov check this service deliberately does not meet, with the reason; emitted as a `checkov.io/skip` annotation.",
+    ),
+    field(
         "command",
         C::ANYWHERE,
         Replace,
@@ -102,6 +109,13 @@ pub const SERVICE_FIELDS: &[Field] = &[
         Keyed,
         "config-file \"/etc/app/config.yaml\" from=\"config/app.yaml\"",
         "A file from the service folder mounted read-only at a path, through a ConfigMap.",
+    ),
+    field(
+        "connection-pool",
+        C::ANYWHERE,
+        Entries,
+        "connection-pool max-connections=100 max-pending-requests=1000 max-requests-per-connection=10",
+        "Mesh connection limits to this service (Istio DestinationRule).",
     ),
     field(
         "consumes-api",
@@ -189,6 +203,13 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "Resource limits of the main container.",
     ),
     field(
+        "manifests",
+        C::ANYWHERE,
+        Replace,
+        "manifests \"k8s\"",
+        "A folder of extra Kubernetes manifests (relative to the spec), copied into each environment's tree and checked like generated ones.",
+    ),
+    field(
         "metrics",
         C::ANYWHERE,
         Replace,
@@ -210,7 +231,21 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "The namespace, as a template over `{service}`, `{system}`, `{owner}` and `{environment}`.",
     ),
     field("node-selector", C::ANYWHERE, Entries, "node-selector key=value…", "Node labels the pods must run on."),
+    field(
+        "outlier-detection",
+        C::ANYWHERE,
+        Entries,
+        "outlier-detection consecutive-5xx=5 interval=\"30s\" base-ejection-time=\"30s\"",
+        "Eject failing pods from load balancing (Istio DestinationRule).",
+    ),
     field("owner", C::NOT_PER_ENVIRONMENT, Replace, "owner TEAM", "The team that owns the service."),
+    field(
+        "patch",
+        C::ANYWHERE,
+        Keyed,
+        "patch Deployment \"spec.template.spec.priorityClassName\" \"high\"",
+        "Sets one value in one emitted object, by kind and dotted path (numbers index lists). Patched objects are validated against their schema.",
+    ),
     field(
         "pdb",
         C::ANYWHERE,
@@ -269,6 +304,13 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "Resource requests of the main container; `none` opts out with a reason.",
     ),
     field(
+        "retries",
+        C::ANYWHERE,
+        Entries,
+        "retries attempts=3 per-try-timeout=\"2s\" on=\"gateway-error,connect-failure,retriable-4xx\"",
+        "Mesh retries for requests to this service.",
+    ),
+    field(
         "schedule",
         C::ANYWHERE,
         Replace,
@@ -304,6 +346,13 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "A container beside the main one, with the same security defaults.",
     ),
     field(
+        "slo",
+        C::ANYWHERE,
+        Entries,
+        "slo availability=99.9 latency=\"300ms\" latency-percent=99",
+        "Service level objectives: the PrometheusRule's burn-rate alerts and the dashboard are built from them.",
+    ),
+    field(
         "strategy",
         C::ANYWHERE,
         Entries,
@@ -319,6 +368,7 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "tier critical | standard | batch | …",
         "The tier, defined by the platform: it decides replicas, budgets and policies.",
     ),
+    field("timeout", C::ANYWHERE, Replace, "timeout \"10s\"", "Mesh request timeout for requests to this service."),
     field(
         "toleration",
         C::ANYWHERE,
@@ -344,6 +394,34 @@ pub const SERVICE_FIELDS: &[Field] = &[
 
 /// Fields of the top level of `platform.kdl`, beside `defaults`, `tier` and `environment`.
 pub const PLATFORM_FIELDS: &[Field] = &[
+    field(
+        "action",
+        C::PLATFORM,
+        Keyed,
+        "action checkout uses=\"actions/checkout\" sha=\"<40 hex>\" version=\"v4.2.2\"",
+        "A GitHub Action the workflows use, pinned to a full commit SHA; `version` is written beside it as a comment.",
+    ),
+    field(
+        "catalog-annotations",
+        C::PLATFORM,
+        Entries,
+        "catalog-annotations \"pagerduty.com/service-id\"=\"{service}\"",
+        "Annotations added to every Backstage Component, as templates over `{service}`, `{system}`, `{owner}`.",
+    ),
+    field(
+        "ci-auth",
+        C::PLATFORM,
+        Replace,
+        "ci-auth ghcr | ci-auth aws role=\"arn:…\" region=\"us-east-1\" | ci-auth gcp provider=\"projects/…\" service-account=\"…\"",
+        "How CI logs in to the registry: the GitHub token for ghcr.io, or a cloud role through OIDC (no long-lived keys).",
+    ),
+    field(
+        "database-class",
+        C::PLATFORM,
+        Keyed,
+        "database-class standard engine=postgres { claim api=\"database.platform.io/v1alpha1\" kind=PostgreSQLInstance; provider api=\"rds.aws.upbound.io/v1beta1\" kind=Instance region=\"us-east-1\" instance-class=\"db.t3.medium\" engine-version=\"16\" }",
+        "A class of database services can claim: the claim kind it defines and the cloud resource that implements it (a Crossplane XRD and Composition).",
+    ),
     field("default-tier", C::PLATFORM, Replace, "default-tier standard", "The tier of services that name none."),
     field(
         "environments",
@@ -353,23 +431,102 @@ pub const PLATFORM_FIELDS: &[Field] = &[
         "The environments every service is rendered for, in promotion order.",
     ),
     field(
+        "github",
+        C::PLATFORM,
+        Replace,
+        "github repository=\"acme/platform\"",
+        "The GitHub repository of this monorepo, for catalog links and workflows.",
+    ),
+    field(
+        "gitops",
+        C::PLATFORM,
+        Replace,
+        "gitops repo=\"https://github.com/acme/platform.git\" revision=main namespace=argocd",
+        "Where Argo CD reads the rendered tree. Without it, no Argo CD objects are generated.",
+    ),
+    field(
+        "grafana",
+        C::PLATFORM,
+        Replace,
+        "grafana url=\"https://grafana.acme.internal\" dashboard-label=grafana_dashboard",
+        "Grafana, for each service's dashboard and the catalog's dashboard link.",
+    ),
+    field(
+        "ingress-gateway",
+        C::PLATFORM,
+        Replace,
+        "ingress-gateway \"istio-system/ingressgateway\" namespace=istio-system",
+        "The mesh's ingress gateway, for `expose gateway` and the NetworkPolicy that admits it.",
+    ),
+    field(
+        "mesh",
+        C::PLATFORM,
+        Replace,
+        "mesh istio | linkerd | none",
+        "The service mesh: Istio VirtualService and DestinationRule, Linkerd with Gateway API HTTPRoute, or none.",
+    ),
+    field(
+        "monitoring",
+        C::PLATFORM,
+        Replace,
+        "monitoring namespace=monitoring { labels release=kube-prometheus-stack }",
+        "Where Prometheus runs (admitted by NetworkPolicy) and the labels its ServiceMonitor and PrometheusRule selectors match.",
+    ),
+    field(
+        "network-policy",
+        C::PLATFORM,
+        Replace,
+        "network-policy egress=strict | egress=open",
+        "How strict NetworkPolicies are: `strict` allows egress only to DNS, declared dependencies and databases; `open` allows all egress.",
+    ),
+    field(
         "registry",
         C::PLATFORM,
         Replace,
         "registry \"ghcr.io/acme\"",
         "The registry for image names written without one.",
     ),
-    field("team", C::PLATFORM, Keyed, "team NAME { description …; email … }", "A team that may own services."),
+    field(
+        "secret-store",
+        C::PLATFORM,
+        Replace,
+        "secret-store vault-backend kind=ClusterSecretStore refresh=\"1h\" mount=env",
+        "The External Secrets store that `secret` entries come from; `mount=files` mounts the secret at /var/run/secrets/app instead of env vars.",
+    ),
+    field(
+        "system",
+        C::PLATFORM,
+        Keyed,
+        "system NAME owner=TEAM description=\"…\"",
+        "A system (application) services belong to, for the catalog.",
+    ),
+    field("team", C::PLATFORM, Keyed, "team NAME description=\"…\" email=\"…\"", "A team that may own services."),
+    field(
+        "toolchain",
+        C::PLATFORM,
+        Keyed,
+        "toolchain go setup=setup-go version-input=go-version version=\"1.23\" test=\"go test ./...\" lint=\"go vet ./...\" coverage=coverage.out",
+        "How CI tests and lints a language: the setup action, its version input, and the commands.",
+    ),
 ];
 
 /// Settings of a platform `environment NAME { … }` beside service fields.
-pub const ENVIRONMENT_FIELDS: &[Field] = &[field(
-    "cluster",
-    C::PLATFORM_ENVIRONMENT,
-    Replace,
-    "cluster \"https://kubernetes.default.svc\"",
-    "The API server Argo CD deploys this environment to.",
-)];
+pub const ENVIRONMENT_FIELDS: &[Field] = &[
+    field(
+        "cluster",
+        C::PLATFORM_ENVIRONMENT,
+        Replace,
+        "cluster \"https://kubernetes.default.svc\"",
+        "The API server Argo CD deploys this environment to.",
+    ),
+    field(
+        "promotion",
+        C::PLATFORM_ENVIRONMENT,
+        Replace,
+        "promotion auto | promotion manual",
+        "How a new image reaches this environment: `auto` after CI on the main branch, `manual` through a GitHub environment with required reviewers.",
+    ),
+];
 
 /// Looks a field up by name in a table.
 pub fn find(table: &'static [Field], name: &str) -> Option<&'static Field> {

@@ -99,28 +99,35 @@ impl Cx<'_> {
     }
 }
 
-/// platc's own hints for the two KDL mistakes everyone makes once.
+/// platc's own hints for the KDL mistakes everyone makes once: bare values
+/// that start with a digit or hold a `/`, and `true` without its `#`.
 fn hint(text: &str, start: usize, end: usize) -> Option<String> {
     let line_start = text[..start.min(text.len())].rfind('\n').map_or(0, |newline| newline + 1);
     let line_end = text[end.min(text.len())..].find('\n').map_or(text.len(), |newline| end + newline);
-    let line = text.get(line_start..line_end)?;
-    for token in line.split_whitespace() {
-        if token.starts_with("//") {
-            break;
-        }
-        let value = token.split_once('=').map_or(token, |(_, value)| value);
-        if value.starts_with('"') {
-            continue;
-        }
-        let starts_with_digit = value.chars().next().is_some_and(|first| first.is_ascii_digit());
-        if starts_with_digit && value.chars().any(|character| character.is_ascii_alphabetic()) {
-            return Some(format!(
-                "in KDL a value that starts with a digit is a number: quote it, as in `{}`",
-                quote_token(token)
-            ));
-        }
-        if token.contains('/') && !token.contains('"') {
-            return Some(format!("a name or value with `/` must be quoted in KDL, as in `{}`", quote_token(token)));
+    let region = text.get(line_start..line_end)?;
+    for line in region.lines() {
+        for token in line.split_whitespace() {
+            if token.starts_with("//") {
+                break;
+            }
+            let value = token.split_once('=').map_or(token, |(_, value)| value);
+            if value.starts_with('"') {
+                continue;
+            }
+            let starts_with_digit = value.chars().next().is_some_and(|first| first.is_ascii_digit());
+            if starts_with_digit && value.chars().any(|character| character.is_ascii_alphabetic()) {
+                return Some(format!(
+                    "in KDL a value that starts with a digit is a number: quote it, as in `{}`",
+                    quote_token(token)
+                ));
+            }
+            if token.contains('/') && !token.contains('"') {
+                return Some(format!("a name or value with `/` must be quoted in KDL, as in `{}`", quote_token(token)));
+            }
+            if matches!(value, "true" | "false" | "null") && token.contains('=') {
+                let key = token.split_once('=').map_or("", |(key, _)| key);
+                return Some(format!("KDL writes booleans and null with `#`: `{key}=#{value}`"));
+            }
         }
     }
     None

@@ -99,6 +99,12 @@ impl Format {
     }
 }
 
+/// Reads a multi-document YAML file (a raw manifest) as JSON values; the
+/// error says what is wrong and where.
+pub fn yaml_values(text: &str, file: FileId) -> Result<Vec<serde_json::Value>, Box<crate::diagnostic::Diagnostic>> {
+    yaml::values(text, file)
+}
+
 /// Parses one file. Never fails: syntax errors go to `diagnostics`.
 pub fn parse(file: &SourceFile, id: FileId, diagnostics: &mut Diagnostics) -> Document {
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);

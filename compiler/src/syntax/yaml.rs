@@ -15,8 +15,8 @@ const MAX_DEPTH: usize = 64;
 
 pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut Diagnostics) -> Document {
     let positions = Positions::new(text, offset);
-    let mut builder = Builder { positions: &positions, file, error: None };
-    let tree = builder.read(text);
+    let mut builder = Builder { positions: &positions, file, error: None, many: false };
+    let tree = builder.read(text).into_iter().next();
     if let Some(error) = builder.error {
         diagnostics.push(error);
         return Document::default();
@@ -83,6 +83,8 @@ struct Builder<'a> {
     positions: &'a Positions,
     file: FileId,
     error: Option<Diagnostic>,
+    /// Whether several documents are allowed (raw manifests) or one (specs).
+    many: bool,
 }
 
 enum Frame {
@@ -101,32 +103,32 @@ impl Builder<'_> {
         }
     }
 
-    /// Reads the first document into a tree; `None` for an empty stream or an error.
-    fn read(&mut self, text: &str) -> Option<Tree> {
+    /// Reads the documents into trees; empty for an empty stream or an error.
+    fn read(&mut self, text: &str) -> Vec<Tree> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut documents = 0;
-        let mut root = None;
+        let mut roots = Vec::new();
         for event in Parser::new_from_str(text) {
             let (event, marker_span) = match event {
                 Ok(event) => event,
                 Err(error) => {
                     self.scan_error(&error);
-                    return None;
+                    return Vec::new();
                 }
             };
             let span = self.span(marker_span.start.index(), marker_span.end.index());
             let complete = match event {
                 Event::DocumentStart(_) => {
                     documents += 1;
-                    if documents > 1 {
+                    if documents > 1 && !self.many {
                         self.fail(span, "a spec file holds one YAML document", "remove the `---` and what follows it");
-                        return None;
+                        return Vec::new();
                     }
                     None
                 }
                 Event::Alias(_) => {
                     self.fail(span, "YAML aliases are not supported", "write the value out where it is used");
-                    return None;
+                    return Vec::new();
                 }
                 Event::Scalar(text, style, _, tag) => {
                     Some(Tree::Scalar(Value { scalar: resolve(&text, style, tag.as_deref()), span }))
@@ -134,7 +136,7 @@ impl Builder<'_> {
                 Event::SequenceStart(..) | Event::MappingStart(..) => {
                     if stack.len() >= MAX_DEPTH {
                         self.fail(span, format!("nesting deeper than {MAX_DEPTH} levels"), "flatten the structure");
-                        return None;
+                        return Vec::new();
                     }
                     let start = span.start as usize;
                     stack.push(if matches!(event, Event::SequenceStart(..)) {
@@ -157,14 +159,14 @@ impl Builder<'_> {
             };
             let Some(tree) = complete else { continue };
             match stack.last_mut() {
-                None => root = Some(tree),
+                None => roots.push(tree),
                 Some(Frame::Seq(items, _)) => items.push(tree),
                 Some(Frame::Map(entries, pending_key, _)) => match pending_key.take() {
                     None => match tree {
                         Tree::Scalar(key) => {
                             if key.scalar == Scalar::String("<<".to_owned()) {
                                 self.fail(key.span, "YAML merge keys are not supported", "write the entries out");
-                                return None;
+                                return Vec::new();
                             }
                             if let Some((first, _)) = entries.iter().find(|(existing, _)| existing.scalar == key.scalar)
                             {
@@ -179,20 +181,20 @@ impl Builder<'_> {
                                     .label(first_span, "first written here")
                                     .help("keep one of them"),
                                 );
-                                return None;
+                                return Vec::new();
                             }
                             *pending_key = Some(key);
                         }
                         other => {
                             self.fail(other.span(), "a mapping key must be a plain value", "use a string key");
-                            return None;
+                            return Vec::new();
                         }
                     },
                     Some(key) => entries.push((key, tree)),
                 },
             }
         }
-        root
+        roots
     }
 
     fn scan_error(&mut self, error: &ScanError) {
@@ -289,7 +291,7 @@ impl Convert<'_> {
     fn nodes(&mut self, name: String, name_span: Span, tree: Tree) -> Vec<Node> {
         match tree {
             Tree::Scalar(value) => vec![leaf(name, name_span, value)],
-            Tree::Map(entries, span) => vec![self.node_from_map(name, name_span, span, entries)],
+            Tree::Map(entries, span) => vec![self.node_from_map(name, name_span, span, entries, false)],
             Tree::Seq(items, span) => {
                 if items.iter().all(|item| matches!(item, Tree::Scalar(_))) {
                     let args = items
@@ -312,7 +314,7 @@ impl Convert<'_> {
                     for item in items {
                         match item {
                             Tree::Map(entries, item_span) => {
-                                nodes.push(self.node_from_map(name.clone(), name_span, item_span, entries));
+                                nodes.push(self.node_from_map(name.clone(), name_span, item_span, entries, true));
                             }
                             other => self.diagnostics.push(
                                 Diagnostic::error(
@@ -331,11 +333,20 @@ impl Convert<'_> {
         }
     }
 
-    fn node_from_map(&mut self, name: String, name_span: Span, span: Span, entries: Vec<(Value, Tree)>) -> Node {
+    fn node_from_map(
+        &mut self,
+        name: String,
+        name_span: Span,
+        span: Span,
+        entries: Vec<(Value, Tree)>,
+        item: bool,
+    ) -> Node {
+        // A list item's node spans the item; a mapping's spans its key too.
+        let start = if item { span.start } else { name_span.start };
         let mut node = Node {
             name,
             name_span,
-            span: Span::new(self.file, name_span.start as usize, span.end as usize),
+            span: Span::new(self.file, start as usize, span.end as usize),
             args: Vec::new(),
             props: Vec::new(),
             children: Vec::new(),
@@ -353,4 +364,43 @@ impl Convert<'_> {
 
 fn leaf(name: String, name_span: Span, value: Value) -> Node {
     Node { name, name_span, span: name_span.to(value.span), args: vec![value], props: Vec::new(), children: Vec::new() }
+}
+
+/// Reads every document of a YAML stream (a raw manifest file) as JSON
+/// values, with the same guarantees as specs: no aliases, bounded nesting,
+/// no duplicate keys. The error is the first problem, with its line.
+pub(super) fn values(text: &str, file: FileId) -> Result<Vec<serde_json::Value>, Box<Diagnostic>> {
+    let positions = Positions::new(text, 0);
+    let mut builder = Builder { positions: &positions, file, error: None, many: true };
+    let trees = builder.read(text);
+    if let Some(error) = builder.error {
+        return Err(Box::new(error));
+    }
+    Ok(trees.into_iter().map(json).filter(|value| !value.is_null()).collect())
+}
+
+fn json(tree: Tree) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match tree {
+        Tree::Scalar(value) => match value.scalar {
+            Scalar::String(text) => Json::String(text),
+            Scalar::Integer(number) => Json::from(number),
+            Scalar::Float(number) => serde_json::Number::from_f64(number).map_or(Json::Null, Json::Number),
+            Scalar::Bool(flag) => Json::Bool(flag),
+            Scalar::Null => Json::Null,
+        },
+        Tree::Seq(items, _) => Json::Array(items.into_iter().map(json).collect()),
+        Tree::Map(entries, _) => Json::Object(
+            entries
+                .into_iter()
+                .map(|(key, value)| {
+                    let key = match key.scalar {
+                        Scalar::String(text) => text,
+                        other => other.describe(),
+                    };
+                    (key, json(value))
+                })
+                .collect(),
+        ),
+    }
 }
