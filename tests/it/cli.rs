@@ -700,6 +700,16 @@ fn validate_writes_nothing_and_exits_0_or_1() {
     assert_eq!(test.tree(), before);
 }
 
+#[test]
+fn a_platform_with_fewer_environments_than_the_standard_library_compiles() {
+    // The built-in tiers refine `staging`; a platform without staging cannot edit them.
+    let test = Test::new().file("platform.kdl", "environments production\n").file("platc.kdl", HELLO);
+    test.exec(&["validate"]).status(0).stderr_lacks("<stdlib>");
+    test.exec(&["build"]).status(0).stderr_contains("5 files written");
+    assert_eq!(test.files_under("deploy").iter().filter(|path| path.starts_with("production/")).count(), 5);
+    assert!(!test.exists("deploy/staging"));
+}
+
 // ---------------------------------------------------------------- paths
 
 /// A monorepo with `platform.kdl` at the root and services `a`, `ab` and `b`.
