@@ -74,9 +74,7 @@ pub fn header(source: &str) -> String {
 
 /// The bytes of one generated file.
 pub fn manifest(manifest: &Manifest) -> String {
-    let mut out = header(&manifest.source);
-    document(&manifest.value, &mut out);
-    out
+    documents(&manifest.source, &manifest.documents)
 }
 
 /// Several documents in one file, separated by `---`.

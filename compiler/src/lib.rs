@@ -120,22 +120,41 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         per_service.into_iter().flatten().filter(|service| workspace.in_scope(&service.spec_path)).collect();
     let mut files = OutputTree::default();
     if !diagnostics.has_errors() {
-        let trees: Vec<OutputTree> = services
-            .par_iter()
-            .map(|service| {
-                let mut tree = OutputTree::default();
-                for manifest in generate::manifests(service) {
-                    let bytes = emit::manifest(&manifest);
-                    tree.insert(manifest.path, bytes);
-                }
-                tree
-            })
-            .collect();
-        for tree in trees {
-            files.extend(tree);
-        }
+        files = back_end(&platform.model, &services, workspace);
     }
     Compilation { files, diagnostics, sources, services }
+}
+
+/// Generate and emit, in parallel: every service in every environment, each
+/// service's cross-environment files, and the platform's files.
+fn back_end(platform: &model::Platform, services: &[model::Service], workspace: &Workspace) -> OutputTree {
+    // Services arrive grouped by spec, environments in promotion order.
+    let groups: Vec<&[model::Service]> = services.chunk_by(|left, right| left.spec_path == right.spec_path).collect();
+    let trees: Vec<OutputTree> = groups
+        .par_iter()
+        .map(|environments| {
+            let mut manifests: Vec<generate::Manifest> =
+                environments.iter().flat_map(|service| generate::manifests(service, platform)).collect();
+            manifests.extend(generate::service_files(environments, platform));
+            let mut tree = OutputTree::default();
+            for manifest in manifests {
+                let bytes = emit::manifest(&manifest);
+                tree.insert(manifest.path, bytes);
+            }
+            tree
+        })
+        .collect();
+    let mut files = OutputTree::default();
+    for tree in trees {
+        files.extend(tree);
+    }
+    if workspace.in_scope("") {
+        for manifest in generate::platform_files(platform, services) {
+            let bytes = emit::manifest(&manifest);
+            files.insert(manifest.path, bytes);
+        }
+    }
+    files
 }
 
 /// One spec file through parse, decode and resolve.

@@ -43,6 +43,8 @@ pub struct Service {
     pub env: Vec<EnvVar>,
     pub secrets: Vec<Secret>,
     pub depends_on: Vec<Dependency>,
+    /// Services that depend on this one, in this environment.
+    pub dependents: Vec<Dependent>,
     pub provides_apis: Vec<String>,
     pub consumes_apis: Vec<String>,
     pub databases: Vec<Database>,
@@ -254,12 +256,26 @@ pub struct Secret {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dependency {
     pub service: String,
+    /// A service outside this repository: listed in the catalog, not checked
+    /// or addressed.
+    pub external: bool,
     pub env: Option<String>,
     pub url: bool,
     pub span: Span,
     /// `host:port` of the dependency's Service, filled in by `resolve::link`
     /// when the dependency publishes a port.
     pub address: Option<String>,
+    /// The dependency's namespace and the ports its Service publishes
+    /// (container ports), filled in by `resolve::link`.
+    pub namespace: Option<String>,
+    pub ports: Vec<u16>,
+}
+
+/// A service that declares `depends-on` this one, filled in by `resolve::link`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependent {
+    pub service: String,
+    pub namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,6 +290,9 @@ pub struct Database {
 pub struct Canary {
     pub header: String,
     pub weight: u32,
+    /// The canary's full image reference; without one no canary runs and
+    /// no traffic is routed to the canary subset.
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

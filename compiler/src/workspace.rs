@@ -198,7 +198,27 @@ impl Workspace {
     /// full run, but only these services' files are generated, compared and
     /// pruned, and only their diagnostics are reported.
     pub fn set_scope(&mut self, folders: Vec<String>) {
-        self.scope = folders.into_iter().filter(|folder| !folder.is_empty()).collect();
+        // A folder inside a service (its `deploy/staging`, say) stands for
+        // the whole service, whose spec generates the files there.
+        let spec_folders: Vec<&str> =
+            self.specs.iter().map(|spec| spec.path.rsplit_once('/').map_or("", |(folder, _)| folder)).collect();
+        self.scope = folders
+            .into_iter()
+            .filter(|folder| !folder.is_empty())
+            .map(|folder| {
+                spec_folders
+                    .iter()
+                    .filter(|spec_folder| {
+                        spec_folder.is_empty()
+                            || folder.strip_prefix(*spec_folder).is_some_and(|rest| rest.starts_with('/'))
+                    })
+                    .max_by_key(|spec_folder| spec_folder.len())
+                    .map_or(folder.clone(), |spec_folder| (*spec_folder).to_owned())
+            })
+            .collect();
+        if self.scope.iter().any(String::is_empty) {
+            self.scope.clear();
+        }
     }
 
     /// Whether a repository-relative path is inside the run's scope.

@@ -606,7 +606,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
         Commands:
           build     Compile every service and write the tree (only files that changed)
           check     Compile and compare with the committed tree; exit 1 with a diff if stale
-          diff      Print what `build` would change, as a unified diff; always exit 0
+          diff      Print what `build` would change, as a unified diff; exit 0 even when stale
           validate  Compile and report diagnostics, writing nothing
           help      Print this message or the help of the given subcommand(s)
 

@@ -15,7 +15,7 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
 }
 
 /// The fixture repositories that are committed in their built state.
-pub(crate) const BUILT_FIXTURES: &[&str] = &["minimal", "monorepo", "yaml"];
+pub(crate) const BUILT_FIXTURES: &[&str] = &["minimal", "monorepo", "payment-service", "yaml"];
 
 /// Loads a fixture from disk.
 pub(crate) fn load(name: &str) -> Workspace {

@@ -40,7 +40,7 @@ enum Command {
     Build(Paths),
     /// Compile and compare with the committed tree; exit 1 with a diff if stale.
     Check(Paths),
-    /// Print what `build` would change, as a unified diff; always exit 0.
+    /// Print what `build` would change, as a unified diff; exit 0 even when stale.
     Diff(Paths),
     /// Compile and report diagnostics, writing nothing.
     Validate(Paths),

@@ -2,22 +2,19 @@
 
 use serde_json::{Value, json};
 
-use super::{metadata, pod};
+use super::deployment::described;
+use super::pod::{self, Role};
 use crate::model;
 
-pub(super) fn cron_job(service: &model::Service) -> Value {
+pub(super) fn cron_job(service: &model::Service, platform: &model::Platform) -> Value {
     let (schedule, concurrency) = service
         .schedule
         .as_ref()
         .map_or(("@daily", "Forbid"), |schedule| (schedule.cron.as_str(), schedule.concurrency));
-    let mut metadata = metadata(service, &service.name);
-    if let Some(description) = &service.description {
-        metadata["annotations"] = json!({ "platc.dev/description": description });
-    }
     json!({
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": metadata,
+        "metadata": described(service, &service.name),
         "spec": {
             "schedule": schedule,
             "concurrencyPolicy": concurrency,
@@ -26,7 +23,7 @@ pub(super) fn cron_job(service: &model::Service) -> Value {
             "jobTemplate": {
                 "spec": {
                     "backoffLimit": 2,
-                    "template": pod::template(service),
+                    "template": pod::template(service, platform, Role::Stable),
                 },
             },
         },

@@ -1,18 +1,43 @@
 //! Generate: [`model::Service`] → [`Manifest`]s, one module per emitted kind,
-//! named after it (`kind: PodDisruptionBudget` is `pod_disruption_budget.rs`).
+//! named after it (`kind: PodDisruptionBudget` is `pod_disruption_budget.rs`),
+//! or after the file it writes when it is not one Kubernetes object
+//! (`catalog_info.rs`, `workflow.rs`, `grafana_dashboard.rs`).
+//!
+//! Three entry points, by what a file belongs to:
+//! - [`manifests`]: one service in one environment → `<service>/deploy/<environment>/`;
+//! - [`service_files`]: one service across environments → its catalog entry,
+//!   its Argo CD Applications, its CI/CD workflows;
+//! - [`platform_files`]: the platform → Crossplane definitions, Backstage
+//!   groups and systems, Argo CD projects.
 //!
 //! Invariants: generation is total (everything that could fail was checked
 //! by `resolve`); it reads only the model, never KDL or YAML; key order in
 //! each object is the order written here, which is the order emitted.
 
+mod app_project;
+mod application;
+mod catalog_info;
+mod composite_resource_definition;
+mod composition;
 mod config_map;
 mod cron_job;
+mod database_claim;
 mod deployment;
+mod destination_rule;
+mod external_secret;
+mod grafana_dashboard;
 mod horizontal_pod_autoscaler;
+mod http_route;
+mod job;
+mod network_policy;
 mod pod;
 mod pod_disruption_budget;
+mod prometheus_rule;
 mod service;
 mod service_account;
+mod service_monitor;
+mod virtual_service;
+mod workflow;
 
 use serde_json::{Map, Value, json};
 
@@ -24,61 +49,123 @@ use crate::model::{self, Kind, Replicas};
 pub struct Manifest {
     /// Repository-relative output path.
     pub path: String,
-    /// Repository-relative path of the spec it was generated from.
+    /// Repository-relative path of the spec (or platform config) it was generated from.
     pub source: String,
-    pub value: Value,
+    /// One or more YAML documents.
+    pub documents: Vec<Value>,
 }
 
-/// Everything one service emits in one environment.
-pub fn manifests(service: &model::Service) -> Vec<Manifest> {
+/// An object for a service's `deploy/<environment>/` folder, and its file name.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Object {
+    pub(crate) file: String,
+    pub(crate) value: Value,
+}
+
+impl Object {
+    /// Filed under its kind: `kind: PodDisruptionBudget` → `pod-disruption-budget.yaml`.
+    pub(crate) fn new(value: Value) -> Object {
+        let kind = value.get("kind").and_then(Value::as_str).unwrap_or("object");
+        Object { file: format!("{}.yaml", kebab_case(kind)), value }
+    }
+
+    /// Filed under a name of its own, for a kind emitted more than once.
+    pub(crate) fn named(file: impl Into<String>, value: Value) -> Object {
+        Object { file: file.into(), value }
+    }
+}
+
+/// Everything one service emits in one environment, in file name order.
+pub fn manifests(service: &model::Service, platform: &model::Platform) -> Vec<Manifest> {
     let mut objects = Vec::new();
     match service.kind {
-        Kind::Cron => objects.push(cron_job::cron_job(service)),
-        Kind::Web | Kind::Worker => objects.push(deployment::deployment(service)),
+        Kind::Cron => objects.push(Object::new(cron_job::cron_job(service, platform))),
+        Kind::Web | Kind::Worker => {
+            objects.push(Object::new(deployment::deployment(service, platform)));
+            objects.extend(
+                deployment::canary_deployment(service, platform)
+                    .map(|value| Object::named("deployment-canary.yaml", value)),
+            );
+        }
     }
     if service.kind != Kind::Cron && service.ports.iter().any(|port| port.expose) {
-        objects.push(service::service(service));
+        objects.push(Object::new(service::service(service)));
     }
     if service.service_account.create {
-        objects.push(service_account::service_account(service));
+        objects.push(Object::new(service_account::service_account(service)));
     }
     if let (Kind::Web | Kind::Worker, Replicas::Autoscaled { .. }) = (service.kind, service.replicas) {
-        objects.push(horizontal_pod_autoscaler::horizontal_pod_autoscaler(service));
+        objects.push(Object::new(horizontal_pod_autoscaler::horizontal_pod_autoscaler(service)));
     }
-    if service.kind != Kind::Cron
-        && service.replicas.min() > 1
-        && let Some(budget) = &service.pdb
-    {
-        objects.push(pod_disruption_budget::pod_disruption_budget(service, budget));
-    }
+    if service.kind != Kind::Cron && service.replicas.min() > 1
+        && let Some(budget) = &service.pdb {
+            objects.push(Object::new(pod_disruption_budget::pod_disruption_budget(service, budget)));
+        }
     if !service.config_files.is_empty() {
-        objects.push(config_map::config_map(service));
+        objects.push(Object::new(config_map::config_map(service)));
     }
-    objects
+    objects.extend(service_monitor::service_monitor(service, platform).map(Object::new));
+    objects.extend(network_policy::network_policy(service, platform).map(Object::new));
+    objects.extend(virtual_service::virtual_service(service, platform).map(Object::new));
+    objects.extend(destination_rule::destination_rule(service, platform).map(Object::new));
+    objects.extend(http_route::http_route(service, platform).map(Object::new));
+    objects.extend(external_secret::external_secret(service, platform).map(Object::new));
+    objects.extend(database_claim::database_claims(service, platform));
+    objects.extend(job::migration_job(service, platform).map(|value| Object::named("migration-job.yaml", value)));
+    objects.extend(prometheus_rule::prometheus_rule(service, platform).map(Object::new));
+    objects.extend(grafana_dashboard::grafana_dashboard(service, platform));
+    for object in &mut objects {
+        waive(&mut object.value, &service.checkov_skips);
+    }
+    let mut manifests: Vec<Manifest> = objects
         .into_iter()
-        .map(|value| {
-            let kind = value.get("kind").and_then(Value::as_str).unwrap_or("object");
-            Manifest {
-                path: deploy_path(service, &format!("{}.yaml", kebab_case(kind))),
-                source: service.spec_path.clone(),
-                value,
-            }
+        .map(|object| Manifest {
+            path: deploy_path(service, &object.file),
+            source: service.spec_path.clone(),
+            documents: vec![object.value],
         })
-        .collect()
+        .collect();
+    manifests.sort_by(|left, right| left.path.cmp(&right.path));
+    manifests
+}
+
+/// The files of one service that span its environments: `environments`
+/// holds the service resolved for each environment, in promotion order.
+pub fn service_files(environments: &[model::Service], platform: &model::Platform) -> Vec<Manifest> {
+    let Some(first) = environments.first() else { return Vec::new() };
+    let mut files = Vec::new();
+    files.extend(environments.iter().filter_map(|service| application::application(service, platform)));
+    files.extend(catalog_info::catalog_info(environments, platform));
+    files.extend(workflow::workflows(environments, platform));
+    for file in &mut files {
+        file.source.clone_from(&first.spec_path);
+    }
+    files
+}
+
+/// The platform's own files. `services` holds every service in every
+/// environment, in spec path order.
+pub fn platform_files(platform: &model::Platform, services: &[model::Service]) -> Vec<Manifest> {
+    let source = platform.source.clone().unwrap_or_else(|| "the platc standard library".to_owned());
+    let mut files = Vec::new();
+    files.extend(composite_resource_definition::composite_resource_definitions(platform));
+    files.extend(composition::compositions(platform));
+    files.extend(catalog_info::platform_entities(platform, services));
+    files.extend(app_project::app_projects(platform));
+    for file in &mut files {
+        file.source.clone_from(&source);
+    }
+    files
 }
 
 /// `<service folder>/deploy/<environment>/<file>`.
 pub fn deploy_path(service: &model::Service, file: &str) -> String {
-    let mut path = String::new();
-    if !service.folder.is_empty() {
-        path.push_str(&service.folder);
-        path.push('/');
-    }
-    path.push_str("deploy/");
-    path.push_str(&service.environment);
-    path.push('/');
-    path.push_str(file);
-    path
+    format!("{}deploy/{}/{file}", folder_prefix(&service.folder), service.environment)
+}
+
+/// `folder/`, or nothing at the root.
+pub(crate) fn folder_prefix(folder: &str) -> String {
+    if folder.is_empty() { String::new() } else { format!("{folder}/") }
 }
 
 /// `PodDisruptionBudget` → `pod-disruption-budget`.
@@ -95,6 +182,23 @@ fn kebab_case(kind: &str) -> String {
         }
     }
     out
+}
+
+/// Adds the `checkov.io/skip<N>` annotations for the service's waivers to a
+/// workload object (checkov reads them from the object's metadata).
+fn waive(value: &mut Value, waivers: &[model::Waiver]) {
+    let workload = matches!(value.get("kind").and_then(Value::as_str), Some("Deployment" | "CronJob" | "Job"));
+    if waivers.is_empty() || !workload {
+        return;
+    }
+    let metadata = &mut value["metadata"];
+    if metadata.get("annotations").is_none() {
+        metadata["annotations"] = json!({});
+    }
+    for (index, waiver) in waivers.iter().enumerate() {
+        metadata["annotations"][format!("checkov.io/skip{}", index + 1)] =
+            json!(format!("{}={}", waiver.check, waiver.reason));
+    }
 }
 
 /// The labels that select the service's pods; never change once deployed.

@@ -1,14 +1,61 @@
-//! The pod template that `Deployment` and `CronJob` share: containers with
-//! the hardened security context, probes, resources, env and volumes.
+//! The pod template that `Deployment`, the canary `Deployment`, `CronJob` and
+//! the migration `Job` share: containers with the hardened security context,
+//! probes, resources, env, secrets and volumes.
 
 use serde_json::{Map, Value, json};
 
 use super::config_map::{config_checksum, config_key, config_map_name};
 use super::{labels, selector_labels};
-use crate::model::{self, EnvValue, Kind, PortRef, Probe, ProbeHandler, ProbeKind};
+use crate::model::{self, EnvValue, Kind, Mesh, PortRef, Probe, ProbeHandler, ProbeKind};
+
+/// Which pods a template is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// The service's own pods (`version: stable`).
+    Stable,
+    /// The canary Deployment's pods (`version: canary`), with the canary image.
+    Canary,
+    /// The migration Job's pod: the `migrate` command, no probes, not
+    /// selected by the Service.
+    Migration,
+}
+
+impl Role {
+    /// The `version` label value that mesh subsets select on.
+    pub(super) fn version(self) -> &'static str {
+        match self {
+            Role::Stable | Role::Migration => "stable",
+            Role::Canary => "canary",
+        }
+    }
+}
+
+/// The labels of a role's pods.
+pub(super) fn pod_labels(service: &model::Service, role: Role) -> Value {
+    let mut labels = labels(service);
+    if role == Role::Migration {
+        labels["app.kubernetes.io/name"] = json!(migration_name(service));
+        labels["app.kubernetes.io/component"] = json!("migration");
+    } else {
+        labels["version"] = json!(role.version());
+    }
+    labels
+}
+
+/// The selector of a role's Deployment: the service's selector plus `version`.
+pub(super) fn workload_selector(service: &model::Service, role: Role) -> Value {
+    let mut selector = selector_labels(service);
+    selector["version"] = json!(role.version());
+    selector
+}
+
+/// The migration Job's name.
+pub(super) fn migration_name(service: &model::Service) -> String {
+    format!("{}-migrate", service.name)
+}
 
 /// `spec.template` of a workload.
-pub(super) fn template(service: &model::Service) -> Value {
+pub(super) fn template(service: &model::Service, platform: &model::Platform, role: Role) -> Value {
     let mut annotations = Map::new();
     for (key, value) in &service.pod_annotations {
         annotations.insert(key.clone(), json!(value));
@@ -16,15 +63,22 @@ pub(super) fn template(service: &model::Service) -> Value {
     if !service.config_files.is_empty() {
         annotations.insert("platc.dev/config-checksum".to_owned(), json!(config_checksum(service)));
     }
+    if platform.mesh == Mesh::Linkerd {
+        annotations.insert("linkerd.io/inject".to_owned(), json!("enabled"));
+    }
+    if role == Role::Migration && platform.mesh == Mesh::Istio {
+        // A Job's pod must end; an injected proxy would keep it running.
+        annotations.insert("sidecar.istio.io/inject".to_owned(), json!("false"));
+    }
     let mut metadata = Map::new();
-    metadata.insert("labels".to_owned(), labels(service));
+    metadata.insert("labels".to_owned(), pod_labels(service, role));
     if !annotations.is_empty() {
         metadata.insert("annotations".to_owned(), Value::Object(annotations));
     }
-    json!({ "metadata": metadata, "spec": spec(service) })
+    json!({ "metadata": metadata, "spec": spec(service, platform, role) })
 }
 
-fn spec(service: &model::Service) -> Value {
+fn spec(service: &model::Service, platform: &model::Platform, role: Role) -> Value {
     let security = &service.security;
     let mut pod_security = Map::new();
     pod_security.insert("runAsNonRoot".to_owned(), json!(security.run_as_non_root));
@@ -40,7 +94,7 @@ fn spec(service: &model::Service) -> Value {
         spec.insert("serviceAccountName".to_owned(), json!(service.name));
     }
     spec.insert("automountServiceAccountToken".to_owned(), json!(service.service_account.automount));
-    if service.kind == Kind::Cron {
+    if service.kind == Kind::Cron || role == Role::Migration {
         spec.insert("restartPolicy".to_owned(), json!("Never"));
     }
     spec.insert("securityContext".to_owned(), Value::Object(pod_security));
@@ -55,6 +109,7 @@ fn spec(service: &model::Service) -> Value {
     }
     if let Some(spread) = &service.topology_spread
         && service.kind != Kind::Cron
+        && role == Role::Stable
         && service.replicas.min() > 1
     {
         spec.insert(
@@ -69,32 +124,40 @@ fn spec(service: &model::Service) -> Value {
     }
     if !service.init_containers.is_empty() {
         let init: Vec<Value> =
-            service.init_containers.iter().map(|container| extra_container(service, container)).collect();
+            service.init_containers.iter().map(|container| extra_container(service, platform, container)).collect();
         spec.insert("initContainers".to_owned(), Value::Array(init));
     }
-    let mut containers = vec![main_container(service)];
-    containers.extend(service.sidecars.iter().map(|container| extra_container(service, container)));
+    let mut containers = vec![main_container(service, platform, role)];
+    containers.extend(service.sidecars.iter().map(|container| extra_container(service, platform, container)));
     spec.insert("containers".to_owned(), Value::Array(containers));
-    spec.insert("volumes".to_owned(), Value::Array(volumes(service)));
+    spec.insert("volumes".to_owned(), Value::Array(volumes(service, platform)));
     Value::Object(spec)
 }
 
-fn main_container(service: &model::Service) -> Value {
+fn main_container(service: &model::Service, platform: &model::Platform, role: Role) -> Value {
+    let image = match (role, service.canary.as_ref().and_then(|canary| canary.image.as_ref())) {
+        (Role::Canary, Some(image)) => image,
+        _ => &service.image,
+    };
     let mut container = Map::new();
     container.insert("name".to_owned(), json!(service.name));
-    container.insert("image".to_owned(), json!(service.image));
+    container.insert("image".to_owned(), json!(image));
     container.insert("imagePullPolicy".to_owned(), json!("IfNotPresent"));
-    if !service.command.is_empty() {
-        container.insert("command".to_owned(), json!(service.command));
+    if role == Role::Migration {
+        container.insert("command".to_owned(), json!(service.migrate));
+    } else {
+        if !service.command.is_empty() {
+            container.insert("command".to_owned(), json!(service.command));
+        }
+        if !service.args.is_empty() {
+            container.insert("args".to_owned(), json!(service.args));
+        }
+        let ports: Vec<Value> = service.ports.iter().map(container_port).collect();
+        if !ports.is_empty() {
+            container.insert("ports".to_owned(), Value::Array(ports));
+        }
     }
-    if !service.args.is_empty() {
-        container.insert("args".to_owned(), json!(service.args));
-    }
-    let ports: Vec<Value> = service.ports.iter().map(container_port).collect();
-    if !ports.is_empty() {
-        container.insert("ports".to_owned(), Value::Array(ports));
-    }
-    let env = env(service, &service.env, true);
+    let env = env(service, platform, &service.env, true);
     if !env.is_empty() {
         container.insert("env".to_owned(), Value::Array(env));
     }
@@ -109,7 +172,7 @@ fn main_container(service: &model::Service) -> Value {
         container.insert("resources".to_owned(), Value::Object(value));
     }
     container.insert("securityContext".to_owned(), container_security(service));
-    if service.kind != Kind::Cron {
+    if service.kind != Kind::Cron && role != Role::Migration {
         for probe in &service.probes {
             let key = match probe.kind {
                 ProbeKind::Startup => "startupProbe",
@@ -119,11 +182,11 @@ fn main_container(service: &model::Service) -> Value {
             container.insert(key.to_owned(), self::probe(probe));
         }
     }
-    container.insert("volumeMounts".to_owned(), Value::Array(volume_mounts(service)));
+    container.insert("volumeMounts".to_owned(), Value::Array(volume_mounts(service, platform)));
     Value::Object(container)
 }
 
-fn extra_container(service: &model::Service, extra: &model::Container) -> Value {
+fn extra_container(service: &model::Service, platform: &model::Platform, extra: &model::Container) -> Value {
     let mut container = Map::new();
     container.insert("name".to_owned(), json!(extra.name));
     container.insert("image".to_owned(), json!(extra.image));
@@ -137,7 +200,7 @@ fn extra_container(service: &model::Service, extra: &model::Container) -> Value 
     if !extra.ports.is_empty() {
         container.insert("ports".to_owned(), Value::Array(extra.ports.iter().map(container_port).collect()));
     }
-    let env = env(service, &extra.env, false);
+    let env = env(service, platform, &extra.env, false);
     if !env.is_empty() {
         container.insert("env".to_owned(), Value::Array(env));
     }
@@ -176,8 +239,9 @@ fn container_security(service: &model::Service) -> Value {
 }
 
 /// Environment variables: literals and downward API values first, sorted by
-/// name, then secrets in the order written.
-fn env(service: &model::Service, vars: &[model::EnvVar], with_secrets: bool) -> Vec<Value> {
+/// name, then dependency addresses, secrets in the order written (unless the
+/// platform mounts them as files), and database connection details.
+fn env(service: &model::Service, platform: &model::Platform, vars: &[model::EnvVar], with_secrets: bool) -> Vec<Value> {
     let mut env: Vec<Value> = vars
         .iter()
         .map(|var| match &var.value {
@@ -195,20 +259,44 @@ fn env(service: &model::Service, vars: &[model::EnvVar], with_secrets: bool) -> 
             let value = if dependency.url { format!("http://{address}") } else { address.clone() };
             env.push(json!({ "name": variable, "value": value }));
         }
-        for secret in &service.secrets {
-            env.push(json!({
-                "name": secret.name,
-                "valueFrom": { "secretKeyRef": { "name": secret_name(service), "key": secret.name } },
-            }));
+        if !platform.secret_store.as_files {
+            for secret in &service.secrets {
+                env.push(json!({
+                    "name": secret.name,
+                    "valueFrom": { "secretKeyRef": { "name": secret_name(service), "key": secret.name } },
+                }));
+            }
+        }
+        for database in &service.databases {
+            let prefix = database.name.to_uppercase().replace('-', "_");
+            for (suffix, key) in DATABASE_KEYS {
+                env.push(json!({
+                    "name": format!("{prefix}_{suffix}"),
+                    "valueFrom": { "secretKeyRef": { "name": database_secret_name(database), "key": key } },
+                }));
+            }
         }
     }
     env
 }
 
-/// The Secret that holds the service's `secret` entries.
+/// Environment variable suffixes and the connection secret keys Crossplane
+/// writes for a database.
+const DATABASE_KEYS: &[(&str, &str)] =
+    &[("HOST", "endpoint"), ("PORT", "port"), ("USER", "username"), ("PASSWORD", "password")];
+
+/// The Secret that holds the service's `secret` entries (an `ExternalSecret`'s target).
 pub(super) fn secret_name(service: &model::Service) -> String {
     format!("{}-secrets", service.name)
 }
+
+/// The connection Secret a database claim writes.
+pub(super) fn database_secret_name(database: &model::Database) -> String {
+    format!("{}-credentials", database.name)
+}
+
+/// Where secrets are mounted when the platform mounts them as files.
+pub(super) const SECRET_MOUNT: &str = "/var/run/secrets/app";
 
 fn probe(probe: &Probe) -> Value {
     let mut value = Map::new();
@@ -243,8 +331,11 @@ fn port_ref(port: &PortRef) -> Value {
     }
 }
 
-fn volume_mounts(service: &model::Service) -> Vec<Value> {
+fn volume_mounts(service: &model::Service, platform: &model::Platform) -> Vec<Value> {
     let mut mounts = vec![json!({ "name": "tmp", "mountPath": "/tmp" })];
+    if platform.secret_store.as_files && !service.secrets.is_empty() {
+        mounts.push(json!({ "name": "secrets", "mountPath": SECRET_MOUNT, "readOnly": true }));
+    }
     for volume in &service.volumes {
         mounts.push(json!({ "name": volume.name, "mountPath": volume.mount }));
     }
@@ -259,8 +350,11 @@ fn volume_mounts(service: &model::Service) -> Vec<Value> {
     mounts
 }
 
-fn volumes(service: &model::Service) -> Vec<Value> {
+fn volumes(service: &model::Service, platform: &model::Platform) -> Vec<Value> {
     let mut volumes = vec![json!({ "name": "tmp", "emptyDir": {} })];
+    if platform.secret_store.as_files && !service.secrets.is_empty() {
+        volumes.push(json!({ "name": "secrets", "secret": { "secretName": secret_name(service) } }));
+    }
     for volume in &service.volumes {
         let mut empty_dir = Map::new();
         if let Some(medium) = volume.medium {

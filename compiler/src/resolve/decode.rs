@@ -117,7 +117,7 @@ impl<'f> Decoder<'f, '_, '_> {
         let provides_apis = self.names("provides-api");
         let consumes_apis = self.names("consumes-api");
         let databases = self.databases();
-        let canary = self.canary();
+        let canary = self.canary(inputs, image.as_deref());
         let init_containers = self.containers("init-container", inputs);
         let sidecars = self.containers("sidecar", inputs);
         let volumes = self.volumes();
@@ -188,6 +188,7 @@ impl<'f> Decoder<'f, '_, '_> {
             env,
             secrets,
             depends_on,
+            dependents: Vec::new(),
             provides_apis,
             consumes_apis,
             databases,
@@ -1131,7 +1132,7 @@ impl<'f> Decoder<'f, '_, '_> {
     fn depends_on(&mut self, own_name: &str) -> Vec<Dependency> {
         let mut dependencies: Vec<Dependency> = Vec::new();
         for node in self.all("depends-on") {
-            self.reader.expect_entries(node, usize::MAX, &["service", "env", "url"]);
+            self.reader.expect_entries(node, usize::MAX, &["service", "env", "url", "external"]);
             let has_options = prop(node, "env").is_some() || prop(node, "url").is_some();
             if has_options && node.args.len() > 1 {
                 self.reader.report(
@@ -1156,8 +1157,31 @@ impl<'f> Decoder<'f, '_, '_> {
                 }
                 let env = prop(node, "env").and_then(|value| self.reader.string(value, "`env`"));
                 let url = prop(node, "url").and_then(|value| self.reader.bool(value, "`url`")).unwrap_or(false);
+                let external =
+                    prop(node, "external").and_then(|value| self.reader.bool(value, "`external`")).unwrap_or(false);
+                if external && env.is_some() {
+                    self.reader.report(
+                        Diagnostic::error(
+                            "spec::invalid-value",
+                            value.span,
+                            "an external dependency has no address to pass in",
+                        )
+                        .primary_text("external")
+                        .help("remove `env=`, or set the address with `env NAME=\"host:port\"`"),
+                    );
+                    continue;
+                }
                 dependencies.retain(|existing| existing.service != service);
-                dependencies.push(Dependency { service, env, url, span: value.span, address: None });
+                dependencies.push(Dependency {
+                    service,
+                    external,
+                    env,
+                    url,
+                    span: value.span,
+                    address: None,
+                    namespace: None,
+                    ports: Vec::new(),
+                });
             }
         }
         dependencies
@@ -1195,9 +1219,9 @@ impl<'f> Decoder<'f, '_, '_> {
         databases
     }
 
-    fn canary(&mut self) -> Option<Canary> {
+    fn canary(&mut self, inputs: &Inputs<'_>, image: Option<&str>) -> Option<Canary> {
         let node = self.get("canary")?;
-        self.reader.expect_entries(node, 0, &["header", "weight"]);
+        self.reader.expect_entries(node, 0, &["header", "weight", "tag"]);
         let header = match prop(node, "header") {
             Some(value) => self.reader.string(value, "`header`")?.to_lowercase(),
             None => "x-canary".to_owned(),
@@ -1206,7 +1230,31 @@ impl<'f> Decoder<'f, '_, '_> {
             Some(value) => self.reader.u32(value, "canary `weight`", 0, 100)?,
             None => 0,
         };
-        Some(Canary { header, weight })
+        let canary_image = match prop(node, "tag") {
+            Some(value) => {
+                let tag = self.reader.text(value, "canary `tag`")?;
+                if image::parse(&format!("x:{tag}")).is_err() {
+                    self.reader.report(
+                        Diagnostic::error("spec::invalid-image", value.span, format!("invalid canary tag `{tag}`"))
+                            .primary_text("not a tag")
+                            .help("letters, digits, `_`, `.` and `-`, e.g. \"2.4.0\""),
+                    );
+                    return None;
+                }
+                let _ = inputs;
+                image.map(|image| {
+                    let repository = image.split('@').next().unwrap_or(image);
+                    let last_slash = repository.rfind('/').map_or(0, |slash| slash + 1);
+                    let without_tag = match repository[last_slash..].find(':') {
+                        Some(colon) => &repository[..last_slash + colon],
+                        None => repository,
+                    };
+                    format!("{without_tag}:{tag}")
+                })
+            }
+            None => None,
+        };
+        Some(Canary { header, weight, image: canary_image })
     }
 
     fn containers(&mut self, name: &'static str, inputs: &Inputs<'_>) -> Vec<Container> {

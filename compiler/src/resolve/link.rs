@@ -13,6 +13,8 @@ struct Target {
     namespace: String,
     /// The first port the Service publishes.
     service_port: Option<u16>,
+    /// The container ports behind the Service's ports.
+    ports: Vec<u16>,
     kind: Kind,
 }
 
@@ -38,6 +40,7 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
         targets.entry((service.name.clone(), service.environment.clone())).or_insert(Target {
             namespace: service.namespace.clone(),
             service_port,
+            ports: service.ports.iter().filter(|port| port.expose).map(|port| port.number).collect(),
             kind: service.kind,
         });
     }
@@ -45,7 +48,7 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
     for service in services.iter_mut().flatten() {
         let namespace = service.namespace.clone();
         let environment = service.environment.clone();
-        for dependency in &mut service.depends_on {
+        for dependency in service.depends_on.iter_mut().filter(|dependency| !dependency.external) {
             let Some(target) = targets.get(&(dependency.service.clone(), environment.clone())) else {
                 if !first_declared.contains_key(dependency.service.as_str()) {
                     diagnostics.push(
@@ -63,6 +66,8 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
                 }
                 continue;
             };
+            dependency.namespace = Some(target.namespace.clone());
+            dependency.ports.clone_from(&target.ports);
             let host = if target.namespace == namespace {
                 dependency.service.clone()
             } else {
@@ -88,6 +93,21 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
                 }
                 _ => {}
             }
+        }
+    }
+    let mut dependents: BTreeMap<(String, String), Vec<model::Dependent>> = BTreeMap::new();
+    for service in services.iter().flatten() {
+        for dependency in &service.depends_on {
+            dependents
+                .entry((dependency.service.clone(), service.environment.clone()))
+                .or_default()
+                .push(model::Dependent { service: service.name.clone(), namespace: service.namespace.clone() });
+        }
+    }
+    for service in services.iter_mut().flatten() {
+        if let Some(list) = dependents.remove(&(service.name.clone(), service.environment.clone())) {
+            service.dependents = list;
+            service.dependents.sort_by(|left, right| left.service.cmp(&right.service));
         }
     }
 }

@@ -124,7 +124,10 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
     }
     for (tier_name, tier) in &platform.tiers {
         for (environment, (span, _)) in &tier.environments {
-            if !platform.model.environments.iter().any(|known| &known.name == environment) {
+            // A block for a defined environment that this platform does not
+            // render (the stdlib's `staging` when a platform has only
+            // `production`) is simply unused.
+            if !platform.environments.contains_key(environment) {
                 let defined: Vec<&str> = platform.environments.keys().map(String::as_str).collect();
                 let active: Vec<&str> = platform.model.environments.iter().map(|known| known.name.as_str()).collect();
                 let mut diagnostic = unknown_environment(*span, environment, &defined, &active);

@@ -135,8 +135,8 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "depends-on",
         C::NOT_PER_ENVIRONMENT,
         Keyed,
-        "depends-on SERVICE env=VAR url=#true",
-        "Services this one calls. With `env`, the dependency's address (`host:port`, or `http://host:port` with `url=#true`) is passed in that variable.",
+        "depends-on SERVICE env=VAR url=#true | depends-on SERVICE external=#true",
+        "Services this one calls. With `env`, the dependency's address (`host:port`, or `http://host:port` with `url=#true`) is passed in that variable. `external` names a service outside this repository (catalog only).",
     ),
     field(
         "description",
