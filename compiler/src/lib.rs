@@ -26,6 +26,7 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;
+pub mod edit;
 pub mod emit;
 pub mod generate;
 pub mod model;

@@ -230,6 +230,13 @@ impl Workspace {
             })
     }
 
+    /// Replaces a spec's text in memory (after an edit), so a compilation sees it.
+    pub fn update_spec(&mut self, path: &str, text: String) {
+        if let Some(spec) = self.specs.iter_mut().find(|spec| spec.path == path) {
+            spec.text = text.into();
+        }
+    }
+
     /// Reads a repository file as text, for `config-file`.
     pub fn read(&self, path: &str) -> Option<String> {
         if let Some(text) = self.memory.get(path) {

@@ -88,6 +88,12 @@ pub fn apply(workspace: &Workspace, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
+/// Replaces a file of the user's (a spec, edited by `set-image`) atomically.
+pub fn replace_source(workspace: &Workspace, path: &str, contents: &str) -> Result<(), Error> {
+    let root = workspace.root().ok_or(Error::NoRoot)?;
+    write_atomically(&root.join(path), contents.as_bytes())
+}
+
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     let io = |source| Error::Io { path: path.to_owned(), source };
     let folder = path.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;

@@ -6,4 +6,5 @@ mod diagnostics;
 mod fixtures;
 mod generated;
 mod schemas;
+mod set_image;
 mod support;

@@ -44,6 +44,23 @@ enum Command {
     Diff(Paths),
     /// Compile and report diagnostics, writing nothing.
     Validate(Paths),
+    /// Set a service's image tag in one environment (a format-preserving edit
+    /// of its spec), then rebuild: the promotion step of deploy workflows.
+    SetImage(SetImage),
+}
+
+#[derive(Debug, clap::Args)]
+struct SetImage {
+    /// The service, by name.
+    service: String,
+    /// The new image tag.
+    tag: String,
+    /// The environment to promote into.
+    #[arg(long = "env", value_name = "ENVIRONMENT")]
+    environment: String,
+    /// The repository (or a folder in it).
+    #[arg(default_value = ".")]
+    path: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -92,6 +109,7 @@ where
         Command::Check(paths) => cx.check(cwd, paths, true),
         Command::Diff(paths) => cx.check(cwd, paths, false),
         Command::Validate(paths) => cx.validate(cwd, paths),
+        Command::SetImage(args) => cx.set_image(cwd, args),
     };
     match result {
         Ok(code) => code,
@@ -189,6 +207,49 @@ impl Cx<'_> {
             self.err,
             "{} valid",
             if services.len() == 1 { "1 service".to_owned() } else { format!("{} services", services.len()) }
+        );
+        Ok(OK)
+    }
+}
+
+impl Cx<'_> {
+    fn set_image(&mut self, cwd: &Path, args: &SetImage) -> Result<i32, String> {
+        let mut workspace = Workspace::discover(&cwd.join(&args.path)).map_err(|error| error.to_string())?;
+        let before = compile(&workspace);
+        let Some(service) = before.services.iter().find(|service| service.name == args.service) else {
+            if before.diagnostics.has_errors() {
+                self.report(&before);
+                return Ok(FINDINGS);
+            }
+            let names: std::collections::BTreeSet<&str> =
+                before.services.iter().map(|service| service.name.as_str()).collect();
+            let hint = crate::diagnostic::did_you_mean(&args.service, names.iter().copied()).unwrap_or_default();
+            return Err(format!("no service is named `{}` {hint}", args.service).trim_end().to_owned());
+        };
+        if !before.services.iter().any(|service| service.environment == args.environment) {
+            return Err(format!("no environment is named `{}`", args.environment));
+        }
+        let spec_path = service.spec_path.clone();
+        let spec = workspace.specs.iter().find(|spec| spec.path == spec_path).cloned().ok_or("the spec vanished")?;
+        let edited = crate::edit::set_image(&spec, &args.environment, &args.tag).map_err(|error| error.to_string())?;
+        workspace.update_spec(&spec_path, edited.clone());
+        let after = compile(&workspace);
+        self.report(&after);
+        if after.diagnostics.has_errors() {
+            let _ = writeln!(self.err, "the edit would not compile: nothing written");
+            return Ok(FINDINGS);
+        }
+        let plan = write::plan(&workspace, &after.files).map_err(|error| error.to_string())?;
+        write::replace_source(&workspace, &spec_path, &edited).map_err(|error| error.to_string())?;
+        write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
+        let _ = writeln!(
+            self.err,
+            "{}: `{}` in `{}` now runs tag `{}`; {} written",
+            spec_path,
+            args.service,
+            args.environment,
+            args.tag,
+            files(plan.writes.len())
         );
         Ok(OK)
     }
