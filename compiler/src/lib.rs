@@ -30,8 +30,10 @@ pub mod edit;
 pub mod emit;
 pub mod generate;
 pub mod model;
+pub mod patch;
 pub mod report;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod stdlib;
@@ -121,33 +123,49 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         per_service.into_iter().flatten().filter(|service| workspace.in_scope(&service.spec_path)).collect();
     let mut files = OutputTree::default();
     if !diagnostics.has_errors() {
-        files = back_end(&platform.model, &services, workspace);
+        let (tree, back_diagnostics) = back_end(&platform.model, &services, workspace);
+        diagnostics.extend(back_diagnostics);
+        diagnostics.sort_and_dedup(&sources);
+        if !diagnostics.has_errors() {
+            files = tree;
+        }
     }
     Compilation { files, diagnostics, sources, services }
 }
 
 /// Generate and emit, in parallel: every service in every environment, each
 /// service's cross-environment files, and the platform's files.
-fn back_end(platform: &model::Platform, services: &[model::Service], workspace: &Workspace) -> OutputTree {
+fn back_end(
+    platform: &model::Platform,
+    services: &[model::Service],
+    workspace: &Workspace,
+) -> (OutputTree, Diagnostics) {
     // Services arrive grouped by spec, environments in promotion order.
     let groups: Vec<&[model::Service]> = services.chunk_by(|left, right| left.spec_path == right.spec_path).collect();
-    let trees: Vec<OutputTree> = groups
+    let trees: Vec<(OutputTree, Diagnostics)> = groups
         .par_iter()
         .map(|environments| {
-            let mut manifests: Vec<generate::Manifest> =
-                environments.iter().flat_map(|service| generate::manifests(service, platform)).collect();
+            let mut diagnostics = Diagnostics::default();
+            let mut manifests = Vec::new();
+            for service in *environments {
+                let mut generated = generate::manifests(service, platform);
+                patch::apply(service, &mut generated, &mut diagnostics);
+                manifests.extend(generated);
+            }
             manifests.extend(generate::service_files(environments, platform));
             let mut tree = OutputTree::default();
             for manifest in manifests {
                 let bytes = emit::manifest(&manifest);
                 tree.insert(manifest.path, bytes);
             }
-            tree
+            (tree, diagnostics)
         })
         .collect();
     let mut files = OutputTree::default();
-    for tree in trees {
+    let mut diagnostics = Diagnostics::default();
+    for (tree, tree_diagnostics) in trees {
         files.extend(tree);
+        diagnostics.extend(tree_diagnostics);
     }
     if workspace.in_scope("") {
         for manifest in generate::platform_files(platform, services) {
@@ -155,7 +173,7 @@ fn back_end(platform: &model::Platform, services: &[model::Service], workspace: 
             files.insert(manifest.path, bytes);
         }
     }
-    files
+    (files, diagnostics)
 }
 
 /// One spec file through parse, decode and resolve.

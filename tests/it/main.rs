@@ -1,6 +1,7 @@
 //! platc's integration tests: one binary, one module per concern.
 
 mod cli;
+mod consistency;
 mod determinism;
 mod diagnostics;
 mod fixtures;
