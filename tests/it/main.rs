@@ -5,6 +5,7 @@ mod consistency;
 mod determinism;
 mod diagnostics;
 mod fixtures;
+mod formats;
 mod generated;
 mod schemas;
 mod set_image;

@@ -32,6 +32,11 @@ struct Cli {
     /// When to use colour: auto (on a terminal, unless `NO_COLOR` is set), always or never.
     #[arg(long, global = true, default_value = "auto", value_parser = ["auto", "always", "never"])]
     color: String,
+    /// How to report diagnostics: human (on stderr), or json, sarif (SARIF
+    /// 2.1.0) or github (workflow annotations) on stdout. With a machine
+    /// format, `check` and `diff` print their diff on stderr.
+    #[arg(long, global = true, default_value = "human", value_parser = ["human", "json", "sarif", "github"])]
+    format: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,7 +108,13 @@ where
         _ => color_allowed,
     };
     let style = Style { color, width: 100 };
-    let mut cx = Cx { out, err, style };
+    let format = match cli.format.as_str() {
+        "json" => report::Format::Json,
+        "sarif" => report::Format::Sarif,
+        "github" => report::Format::Github,
+        _ => report::Format::Human,
+    };
+    let mut cx = Cx { out, err, style, format };
     let result = match &cli.command {
         Command::Build(paths) => cx.build(cwd, paths),
         Command::Check(paths) => cx.check(cwd, paths, true),
@@ -124,6 +135,7 @@ struct Cx<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     style: Style,
+    format: report::Format,
 }
 
 impl Cx<'_> {
@@ -148,12 +160,34 @@ impl Cx<'_> {
     }
 
     fn report(&mut self, compilation: &Compilation) {
-        for diagnostic in &compilation.diagnostics {
-            let text = report::human(diagnostic, &compilation.sources, self.style);
-            let _ = write!(self.err, "{text}");
+        let (diagnostics, sources) = (&compilation.diagnostics, &compilation.sources);
+        match self.format {
+            report::Format::Human => {
+                for diagnostic in diagnostics {
+                    let text = report::human(diagnostic, sources, self.style);
+                    let _ = write!(self.err, "{text}");
+                }
+            }
+            report::Format::Json => {
+                let _ = write!(self.out, "{}", report::json(diagnostics, sources));
+            }
+            report::Format::Sarif => {
+                let _ = write!(self.out, "{}", report::sarif(diagnostics, sources));
+            }
+            report::Format::Github => {
+                let _ = write!(self.out, "{}", report::github(diagnostics, sources));
+            }
         }
-        if let Some(summary) = report::summary(&compilation.diagnostics, &compilation.sources) {
+        if let Some(summary) = report::summary(diagnostics, sources) {
             let _ = writeln!(self.err, "{summary}");
+        }
+    }
+
+    /// Where a diff goes: stdout, unless stdout carries a machine format.
+    fn diff_stream(&mut self) -> &mut dyn Write {
+        match self.format {
+            report::Format::Human | report::Format::Github => &mut *self.out,
+            report::Format::Json | report::Format::Sarif => &mut *self.err,
         }
     }
 
@@ -187,7 +221,8 @@ impl Cx<'_> {
             }
             return Ok(OK);
         }
-        let _ = write!(self.out, "{}", diff::unified(&drifts));
+        let text = diff::unified(&drifts);
+        let _ = write!(self.diff_stream(), "{text}");
         let _ = writeln!(self.err, "{}", diff::summary(&drifts));
         if strict {
             let _ = writeln!(self.err, "run `platc build` and commit the result");

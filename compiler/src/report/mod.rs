@@ -1,9 +1,24 @@
 //! Rendering diagnostics for people and machines. One module per format;
 //! the only place that knows miette is `human.rs`.
 
+mod github;
 mod human;
+mod json;
+mod sarif;
 
+pub use github::github;
 pub use human::{Style, human};
+pub use json::json;
+pub use sarif::sarif;
+
+/// The output formats of diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
 
 use crate::diagnostic::Diagnostics;
 use crate::source::Sources;
