@@ -7,6 +7,7 @@ mod diagnostics;
 mod fixtures;
 mod formats;
 mod generated;
+mod inspect;
 mod schemas;
 mod set_image;
 mod support;

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+mod inspect;
+
 use crate::diff;
 use crate::report::{self, Style};
 use crate::workspace::Workspace;
@@ -52,6 +54,38 @@ enum Command {
     /// Set a service's image tag in one environment (a format-preserving edit
     /// of its spec), then rebuild: the promotion step of deploy workflows.
     SetImage(SetImage),
+    /// Show where each resolved value of a service came from: the line that
+    /// decided it, in the spec, platform.kdl or the standard library.
+    Explain(Explain),
+    /// Print the service dependency graph (depends-on and APIs); exit 1 on
+    /// cycles or dangling edges.
+    Graph(Graph),
+    /// List the services with their tier, kind, owner and environments.
+    List(Paths),
+}
+
+#[derive(Debug, clap::Args)]
+struct Explain {
+    /// The service, by name.
+    service: String,
+    /// Only this field (e.g. `replicas`).
+    field: Option<String>,
+    /// Only this environment.
+    #[arg(long = "env", value_name = "ENVIRONMENT")]
+    environment: Option<String>,
+    /// The repository (or a folder in it).
+    #[arg(long, default_value = ".")]
+    path: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct Graph {
+    /// dot (Graphviz), mermaid or json.
+    #[arg(long = "as", default_value = "dot", value_parser = ["dot", "mermaid", "json"])]
+    style: String,
+    /// The repository (or a folder in it).
+    #[arg(default_value = ".")]
+    path: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,6 +155,9 @@ where
         Command::Diff(paths) => cx.check(cwd, paths, false),
         Command::Validate(paths) => cx.validate(cwd, paths),
         Command::SetImage(args) => cx.set_image(cwd, args),
+        Command::Explain(args) => cx.explain(cwd, args),
+        Command::Graph(args) => cx.graph(cwd, args),
+        Command::List(paths) => cx.list(cwd, paths),
     };
     match result {
         Ok(code) => code,
@@ -248,6 +285,46 @@ impl Cx<'_> {
 }
 
 impl Cx<'_> {
+    /// Loads and compiles the whole repository for a read-only command;
+    /// `None` (after reporting) when it has errors.
+    fn compile_all(&mut self, cwd: &Path, path: &Path) -> Result<Option<Compilation>, String> {
+        let workspace = Workspace::discover(&cwd.join(path)).map_err(|error| error.to_string())?;
+        let compilation = compile(&workspace);
+        if compilation.diagnostics.has_errors() {
+            self.report(&compilation);
+            return Ok(None);
+        }
+        Ok(Some(compilation))
+    }
+
+    fn explain(&mut self, cwd: &Path, args: &Explain) -> Result<i32, String> {
+        let Some(compilation) = self.compile_all(cwd, &args.path)? else { return Ok(FINDINGS) };
+        let json = self.format == report::Format::Json;
+        let text =
+            inspect::explain(&compilation, &args.service, args.environment.as_deref(), args.field.as_deref(), json)?;
+        let _ = write!(self.out, "{text}");
+        Ok(OK)
+    }
+
+    fn graph(&mut self, cwd: &Path, args: &Graph) -> Result<i32, String> {
+        let Some(compilation) = self.compile_all(cwd, &args.path)? else { return Ok(FINDINGS) };
+        let (text, problems) = inspect::graph(&compilation, &args.style);
+        let _ = write!(self.out, "{text}");
+        for problem in &problems {
+            let _ = writeln!(self.err, "warning: {problem}");
+        }
+        let cycles = problems.iter().any(|problem| problem.starts_with("dependency cycle"));
+        Ok(if cycles { FINDINGS } else { OK })
+    }
+
+    fn list(&mut self, cwd: &Path, paths: &Paths) -> Result<i32, String> {
+        let path = paths.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+        let Some(compilation) = self.compile_all(cwd, &path)? else { return Ok(FINDINGS) };
+        let text = inspect::list(&compilation, self.format == report::Format::Json);
+        let _ = write!(self.out, "{text}");
+        Ok(OK)
+    }
+
     fn set_image(&mut self, cwd: &Path, args: &SetImage) -> Result<i32, String> {
         let mut workspace = Workspace::discover(&cwd.join(&args.path)).map_err(|error| error.to_string())?;
         let before = compile(&workspace);
