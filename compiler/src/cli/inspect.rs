@@ -32,12 +32,12 @@ pub(super) fn explain(
         let hint = crate::diagnostic::did_you_mean(service, names.iter().copied()).unwrap_or_default();
         return Err(format!("no service is named `{service}` {hint}").trim_end().to_owned());
     }
-    if let Some(field) = field {
-        if crate::spec::fields::service_field(field).is_none() {
-            let names = crate::spec::fields::SERVICE_FIELDS.iter().map(|field| field.name);
-            let hint = crate::diagnostic::did_you_mean(field, names).unwrap_or_default();
-            return Err(format!("`{field}` is not a field {hint}").trim_end().to_owned());
-        }
+    if let Some(field) = field
+        && crate::spec::fields::service_field(field).is_none()
+    {
+        let names = crate::spec::fields::SERVICE_FIELDS.iter().map(|field| field.name);
+        let hint = crate::diagnostic::did_you_mean(field, names).unwrap_or_default();
+        return Err(format!("`{field}` is not a field {hint}").trim_end().to_owned());
     }
     let mut rows = Vec::new();
     for resolved in &matches {
