@@ -28,6 +28,8 @@ pub struct Service {
     pub namespace: String,
     /// Full image reference with registry and tag or digest.
     pub image: String,
+    /// `Always` or `IfNotPresent`.
+    pub image_pull_policy: &'static str,
     pub schedule: Option<Schedule>,
     pub command: Vec<String>,
     pub args: Vec<String>,

@@ -14,8 +14,17 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
     repo_root().join("fixtures").join(name)
 }
 
-/// The fixture repositories that are committed in their built state.
-pub(crate) const BUILT_FIXTURES: &[&str] = &["minimal", "monorepo", "payment-service", "yaml"];
+/// The fixture repositories that are committed in their built state: every
+/// folder of `fixtures/` but `invalid/`, sorted.
+pub(crate) fn built_fixtures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("fixtures"))
+        .expect("fixtures/ exists")
+        .map(|entry| entry.expect("readable fixtures/").file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "invalid")
+        .collect();
+    names.sort();
+    names
+}
 
 /// Loads a fixture from disk.
 pub(crate) fn load(name: &str) -> Workspace {

@@ -97,10 +97,12 @@ pub fn manifests(service: &model::Service, platform: &model::Platform) -> Vec<Ma
     if let (Kind::Web | Kind::Worker, Replicas::Autoscaled { .. }) = (service.kind, service.replicas) {
         objects.push(Object::new(horizontal_pod_autoscaler::horizontal_pod_autoscaler(service)));
     }
-    if service.kind != Kind::Cron && service.replicas.min() > 1
-        && let Some(budget) = &service.pdb {
-            objects.push(Object::new(pod_disruption_budget::pod_disruption_budget(service, budget)));
-        }
+    if service.kind != Kind::Cron
+        && service.replicas.min() > 1
+        && let Some(budget) = &service.pdb
+    {
+        objects.push(Object::new(pod_disruption_budget::pod_disruption_budget(service, budget)));
+    }
     if !service.config_files.is_empty() {
         objects.push(Object::new(config_map::config_map(service)));
     }
@@ -115,7 +117,7 @@ pub fn manifests(service: &model::Service, platform: &model::Platform) -> Vec<Ma
     objects.extend(prometheus_rule::prometheus_rule(service, platform).map(Object::new));
     objects.extend(grafana_dashboard::grafana_dashboard(service, platform));
     for object in &mut objects {
-        waive(&mut object.value, &service.checkov_skips);
+        waive(&mut object.value, service, platform);
     }
     let mut manifests: Vec<Manifest> = objects
         .into_iter()
@@ -148,8 +150,8 @@ pub fn service_files(environments: &[model::Service], platform: &model::Platform
 pub fn platform_files(platform: &model::Platform, services: &[model::Service]) -> Vec<Manifest> {
     let source = platform.source.clone().unwrap_or_else(|| "the platc standard library".to_owned());
     let mut files = Vec::new();
-    files.extend(composite_resource_definition::composite_resource_definitions(platform));
-    files.extend(composition::compositions(platform));
+    files.extend(composite_resource_definition::composite_resource_definitions(platform, services));
+    files.extend(composition::compositions(platform, services));
     files.extend(catalog_info::platform_entities(platform, services));
     files.extend(app_project::app_projects(platform));
     for file in &mut files {
@@ -184,11 +186,30 @@ fn kebab_case(kind: &str) -> String {
     out
 }
 
-/// Adds the `checkov.io/skip<N>` annotations for the service's waivers to a
-/// workload object (checkov reads them from the object's metadata).
-fn waive(value: &mut Value, waivers: &[model::Waiver]) {
-    let workload = matches!(value.get("kind").and_then(Value::as_str), Some("Deployment" | "CronJob" | "Job"));
-    if waivers.is_empty() || !workload {
+/// Adds `checkov.io/skip<N>` annotations to a workload object (checkov reads
+/// them from the object's metadata): the service's and platform's
+/// `checkov-skip` waivers, and the rules a platform choice deliberately sets
+/// aside, each with its reason.
+fn waive(value: &mut Value, service: &model::Service, platform: &model::Platform) {
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if !matches!(kind, "Deployment" | "CronJob" | "Job") {
+        return;
+    }
+    let mut waivers = service.checkov_skips.clone();
+    let mut implied = |check: &str, reason: &str| {
+        if !waivers.iter().any(|waiver| waiver.check == check) {
+            waivers.push(model::Waiver { check: check.to_owned(), reason: reason.to_owned() });
+        }
+    };
+    if matches!(kind, "CronJob" | "Job") {
+        let reason = "a job runs to completion: liveness and readiness do not apply";
+        implied("CKV_K8S_8", reason);
+        implied("CKV_K8S_9", reason);
+    }
+    if !platform.secret_store.as_files && (!service.secrets.is_empty() || !service.databases.is_empty()) {
+        implied("CKV_K8S_35", "the platform passes secrets as environment variables (secret-store mount=env)");
+    }
+    if waivers.is_empty() {
         return;
     }
     let metadata = &mut value["metadata"];

@@ -142,7 +142,7 @@ fn main_container(service: &model::Service, platform: &model::Platform, role: Ro
     let mut container = Map::new();
     container.insert("name".to_owned(), json!(service.name));
     container.insert("image".to_owned(), json!(image));
-    container.insert("imagePullPolicy".to_owned(), json!("IfNotPresent"));
+    container.insert("imagePullPolicy".to_owned(), json!(service.image_pull_policy));
     if role == Role::Migration {
         container.insert("command".to_owned(), json!(service.migrate));
     } else {
@@ -190,7 +190,7 @@ fn extra_container(service: &model::Service, platform: &model::Platform, extra: 
     let mut container = Map::new();
     container.insert("name".to_owned(), json!(extra.name));
     container.insert("image".to_owned(), json!(extra.image));
-    container.insert("imagePullPolicy".to_owned(), json!("IfNotPresent"));
+    container.insert("imagePullPolicy".to_owned(), json!(service.image_pull_policy));
     if !extra.command.is_empty() {
         container.insert("command".to_owned(), json!(extra.command));
     }

@@ -100,6 +100,9 @@ impl<'f> Decoder<'f, '_, '_> {
         let language = self.single_string("language");
         let kind = self.kind();
         let image = self.image(inputs);
+        let image_pull_policy = self.get("image-pull-policy").and_then(|node| self.first_arg(node)).and_then(|value| {
+            self.reader.choice(value, "image pull policy", &[("always", "Always"), ("if-not-present", "IfNotPresent")])
+        });
         let schedule = self.schedule(kind);
         let command = self.strings("command");
         let args = self.strings("args");
@@ -174,6 +177,7 @@ impl<'f> Decoder<'f, '_, '_> {
             language,
             namespace,
             image,
+            image_pull_policy: image_pull_policy.unwrap_or("Always"),
             schedule,
             command,
             args,

@@ -167,6 +167,13 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "The container image. A name without a registry gets the platform's `registry`; a tag or digest is required.",
     ),
     field(
+        "image-pull-policy",
+        C::ANYWHERE,
+        Replace,
+        "image-pull-policy always | if-not-present",
+        "When the kubelet pulls images: `always` checks the registry at every start (tags can move), `if-not-present` trusts the node's cache.",
+    ),
+    field(
         "init-container",
         C::ANYWHERE,
         Keyed,
