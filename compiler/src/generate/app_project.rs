@@ -1,10 +1,170 @@
 //! `kind: AppProject` (Argo CD): one project per environment, limiting where its Applications deploy.
 //!
-//! Placeholder: not generated yet.
+//! Written to `argocd/projects/<environment>.yaml`, only when the platform
+//! sets `gitops`. The project allows exactly what the environment's
+//! Applications sync and nothing more: the gitops repository as the only
+//! source; the namespaces the services' objects land in, on the
+//! environment's cluster; the namespaced kinds those objects are (so a
+//! hand-edited manifest of another kind is refused, and objects of kinds
+//! platc never emits, such as the Secrets operators create, are not reported
+//! as orphans); and, cluster-wide, only the services' own Namespaces by
+//! name, which `CreateNamespace=true` creates.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
 
 use super::Manifest;
+use super::application::cluster;
 use crate::model;
 
-pub(super) fn app_projects(_platform: &model::Platform) -> Vec<Manifest> {
-    Vec::new()
+/// Cluster-scoped Kubernetes kinds, by group: a document of one of these in
+/// a service's `manifests` folder is allowed by name in
+/// `clusterResourceWhitelist`; every other kind is taken as namespaced.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
+    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("gateway.networking.k8s.io", "GatewayClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "VolumeAttachment"),
+];
+
+/// One project per environment. `services` holds every service in every
+/// environment.
+pub(super) fn app_projects(platform: &model::Platform, services: &[model::Service]) -> Vec<Manifest> {
+    let Some(gitops) = &platform.gitops else { return Vec::new() };
+    platform
+        .environments
+        .iter()
+        .map(|environment| {
+            let scope = Scope::of(platform, services.iter().filter(|service| service.environment == environment.name));
+            let server = cluster(platform, &environment.name);
+            let project = json!({
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "AppProject",
+                "metadata": {
+                    "name": environment.name,
+                    "namespace": gitops.namespace,
+                    "labels": {
+                        "app.kubernetes.io/managed-by": "platc",
+                        "platc.dev/environment": environment.name,
+                    },
+                    // Kept until no Application refers to the project.
+                    "finalizers": ["resources-finalizer.argocd.argoproj.io"],
+                },
+                "spec": {
+                    "description": format!("Services rendered by platc for {}", environment.name),
+                    "sourceRepos": [gitops.repo_url],
+                    "destinations": scope.destinations.iter()
+                        .map(|namespace| json!({ "server": server, "namespace": namespace }))
+                        .collect::<Vec<_>>(),
+                    "clusterResourceWhitelist": scope.cluster.iter()
+                        .map(|(group, kind, name)| json!({ "group": group, "kind": kind, "name": name }))
+                        .collect::<Vec<_>>(),
+                    "namespaceResourceWhitelist": scope.namespaced.iter()
+                        .map(|(group, kind)| json!({ "group": group, "kind": kind }))
+                        .collect::<Vec<_>>(),
+                    "orphanedResources": { "warn": true },
+                },
+            });
+            Manifest {
+                path: format!("argocd/projects/{}.yaml", environment.name),
+                source: String::new(),
+                documents: vec![project],
+            }
+        })
+        .collect()
+}
+
+/// What one environment's Applications sync.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Scope {
+    /// Namespaces objects land in.
+    destinations: BTreeSet<String>,
+    /// Group, kind and name of cluster-scoped objects.
+    cluster: BTreeSet<(String, String, Option<String>)>,
+    /// Group and kind of namespaced objects.
+    namespaced: BTreeSet<(String, String)>,
+}
+
+impl Scope {
+    fn of<'s>(platform: &model::Platform, services: impl Iterator<Item = &'s model::Service>) -> Scope {
+        let mut scope = Scope::default();
+        for service in services {
+            scope.destinations.insert(service.namespace.clone());
+            // `CreateNamespace=true` creates the destination namespace.
+            scope.cluster.insert((String::new(), "Namespace".to_owned(), Some(service.namespace.clone())));
+            for manifest in super::manifests(service, platform) {
+                for document in &manifest.documents {
+                    scope.add(document, &service.namespace);
+                }
+            }
+            for manifest in &service.manifests {
+                for document in &manifest.documents {
+                    scope.add(document, &service.namespace);
+                }
+            }
+        }
+        scope
+    }
+
+    /// Records one object; `namespace` is where it lands without a namespace of its own.
+    fn add(&mut self, document: &Value, namespace: &str) {
+        let (Some(api_version), Some(kind)) =
+            (document.get("apiVersion").and_then(Value::as_str), document.get("kind").and_then(Value::as_str))
+        else {
+            return;
+        };
+        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+        let metadata = document.get("metadata");
+        let field = |name: &str| metadata.and_then(|metadata| metadata.get(name)).and_then(Value::as_str);
+        if CLUSTER_SCOPED.contains(&(group, kind)) {
+            self.cluster.insert((group.to_owned(), kind.to_owned(), field("name").map(str::to_owned)));
+        } else {
+            self.namespaced.insert((group.to_owned(), kind.to_owned()));
+            self.destinations.insert(field("namespace").unwrap_or(namespace).to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_are_sorted_by_scope() {
+        let mut scope = Scope::default();
+        scope.add(&json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "a" } }), "shop");
+        scope.add(&json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "namespace": "monitoring" } }), "x");
+        scope.add(
+            &json!({ "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": { "name": "high" } }),
+            "shop",
+        );
+        scope.add(&json!({ "kind": "Broken" }), "shop");
+        assert_eq!(scope.destinations, BTreeSet::from(["monitoring".to_owned(), "shop".to_owned()]));
+        assert_eq!(
+            scope.namespaced,
+            BTreeSet::from([(String::new(), "ConfigMap".to_owned()), ("apps".to_owned(), "Deployment".to_owned())])
+        );
+        assert_eq!(
+            scope.cluster,
+            BTreeSet::from([("scheduling.k8s.io".to_owned(), "PriorityClass".to_owned(), Some("high".to_owned()))])
+        );
+    }
 }

@@ -153,7 +153,7 @@ pub fn platform_files(platform: &model::Platform, services: &[model::Service]) -
     files.extend(composite_resource_definition::composite_resource_definitions(platform, services));
     files.extend(composition::compositions(platform, services));
     files.extend(catalog_info::platform_entities(platform, services));
-    files.extend(app_project::app_projects(platform));
+    files.extend(app_project::app_projects(platform, services));
     for file in &mut files {
         file.source.clone_from(&source);
     }
