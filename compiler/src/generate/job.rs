@@ -1,4 +1,12 @@
-//! `kind: Job`: the `migrate` command, run by Argo CD before each sync (a `PreSync` hook).
+//! `kind: Job`: the `migrate` command, run by Argo CD at each sync before the
+//! new pods start (a `Sync` hook in wave -1).
+//!
+//! Not a `PreSync` hook: on a service's first sync, everything the migration
+//! pod needs (its ServiceAccount, ConfigMap, the ExternalSecret's Secret, the
+//! database's connection Secret) would not exist yet, since those are only
+//! applied in the Sync phase, and the first sync could never finish. As a
+//! Sync hook in wave -1 it runs after those objects (wave -2, see
+//! `generate::sync_waves`) and before the Deployment (wave 0).
 //!
 //! The Job runs the service's image with the `migrate` command and the
 //! service's env, secrets and database connection details, but no ports or
@@ -30,7 +38,8 @@ pub(super) fn migration_job(service: &model::Service, platform: &model::Platform
     let mut metadata = metadata(service, &pod::migration_name(service));
     metadata["labels"] = pod::pod_labels(service, Role::Migration);
     metadata["annotations"] = json!({
-        "argocd.argoproj.io/hook": "PreSync",
+        "argocd.argoproj.io/hook": "Sync",
+        "argocd.argoproj.io/sync-wave": "-1",
         "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation,HookSucceeded",
     });
     Some(json!({

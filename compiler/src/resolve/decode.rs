@@ -119,7 +119,7 @@ impl<'f> Decoder<'f, '_, '_> {
         let depends_on = self.depends_on(inputs.name);
         let provides_apis = self.names("provides-api");
         let consumes_apis = self.names("consumes-api");
-        let databases = self.databases();
+        let databases = self.databases(inputs);
         let canary = self.canary(inputs, image.as_deref());
         let init_containers = self.containers("init-container", inputs);
         let sidecars = self.containers("sidecar", inputs);
@@ -1191,7 +1191,7 @@ impl<'f> Decoder<'f, '_, '_> {
         dependencies
     }
 
-    fn databases(&mut self) -> Vec<Database> {
+    fn databases(&mut self, inputs: &Inputs<'_>) -> Vec<Database> {
         let mut databases = Vec::new();
         for node in self.all("database") {
             self.reader.expect_entries(node, 1, &["name", "engine", "storage-gb", "class"]);
@@ -1216,7 +1216,35 @@ impl<'f> Decoder<'f, '_, '_> {
                 Some(value) => self.reader.dns_label(value, "database class"),
                 None => Some("standard".to_owned()),
             };
-            if let (Some(engine), Some(storage_gb), Some(class)) = (engine, storage_gb, class) {
+            let (Some(engine), Some(storage_gb), Some(class)) = (engine, storage_gb, class) else { continue };
+            if self.complete {
+                let span = prop(node, "class").map_or(node.name_span, |value| value.span);
+                let Some(defined) = inputs.platform.database_classes.get(&class) else {
+                    let names: Vec<&str> = inputs.platform.database_classes.keys().map(String::as_str).collect();
+                    self.reader.report(
+                        Diagnostic::error("resolve::unknown-database-class", span, format!("unknown database class `{class}`"))
+                            .primary_text("not defined by the platform")
+                            .help(crate::diagnostic::did_you_mean(&class, names.iter().copied()).unwrap_or_else(|| {
+                                format!("the platform defines {}; add `database-class {class} …` to platform.kdl", list(&names))
+                            })),
+                    );
+                    continue;
+                };
+                if prop(node, "engine").is_some() && defined.engine != engine {
+                    let span = prop(node, "engine").map_or(span, |value| value.span);
+                    self.reader.report(
+                        Diagnostic::error(
+                            "resolve::engine-mismatch",
+                            span,
+                            format!("database class `{class}` runs {}, not {engine}", defined.engine),
+                        )
+                        .primary_text("engine of this database")
+                        .help(format!("remove `engine=`, or choose a class that runs {engine}")),
+                    );
+                    continue;
+                }
+                databases.push(Database { name, engine: defined.engine.clone(), storage_gb, class });
+            } else {
                 databases.push(Database { name, engine: engine.to_owned(), storage_gb, class });
             }
         }
