@@ -10,6 +10,8 @@ pub const FILES: &[(&str, &str)] = &[
     ("<stdlib>/defaults.kdl", include_str!("../../stdlib/defaults.kdl")),
     ("<stdlib>/environments.kdl", include_str!("../../stdlib/environments.kdl")),
     ("<stdlib>/tiers.kdl", include_str!("../../stdlib/tiers.kdl")),
+    ("<stdlib>/databases.kdl", include_str!("../../stdlib/databases.kdl")),
+    ("<stdlib>/ci.kdl", include_str!("../../stdlib/ci.kdl")),
 ];
 
 pub fn files() -> impl Iterator<Item = SourceFile> {

@@ -62,6 +62,13 @@ enum Command {
     Graph(Graph),
     /// List the services with their tier, kind, owner and environments.
     List(Paths),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `platc man > platc.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,6 +165,21 @@ where
         Command::Explain(args) => cx.explain(cwd, args),
         Command::Graph(args) => cx.graph(cwd, args),
         Command::List(paths) => cx.list(cwd, paths),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "platc", &mut script);
+            cx.out.write_all(&script).map(|()| OK).map_err(|error| error.to_string())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command)
+                .render(&mut page)
+                .and_then(|()| cx.out.write_all(&page))
+                .map(|()| OK)
+                .map_err(|error| error.to_string())
+        }
     };
     match result {
         Ok(code) => code,

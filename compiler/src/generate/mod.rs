@@ -119,6 +119,7 @@ pub fn manifests(service: &model::Service, platform: &model::Platform) -> Vec<Ma
     for object in &mut objects {
         waive(&mut object.value, service, platform);
     }
+    sync_waves(&mut objects, service, platform);
     let mut manifests: Vec<Manifest> = objects
         .into_iter()
         .map(|object| Manifest {
@@ -171,19 +172,57 @@ pub(crate) fn folder_prefix(folder: &str) -> String {
 }
 
 /// `PodDisruptionBudget` → `pod-disruption-budget`.
+/// A run of capitals is one word: `HTTPRoute` → `http-route`.
 fn kebab_case(kind: &str) -> String {
+    let characters: Vec<char> = kind.chars().collect();
     let mut out = String::new();
-    for (index, character) in kind.chars().enumerate() {
-        if character.is_ascii_uppercase() {
-            if index > 0 {
+    for (index, character) in characters.iter().enumerate() {
+        if character.is_ascii_uppercase() && index > 0 {
+            let previous = characters[index - 1];
+            let next_is_lower = characters.get(index + 1).is_some_and(char::is_ascii_lowercase);
+            if previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || previous.is_ascii_uppercase() && next_is_lower
+            {
                 out.push('-');
             }
-            out.push(character.to_ascii_lowercase());
-        } else {
-            out.push(character);
         }
+        out.push(character.to_ascii_lowercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kebab_case;
+
+    #[test]
+    fn kinds_become_file_names() {
+        assert_eq!(kebab_case("PodDisruptionBudget"), "pod-disruption-budget");
+        assert_eq!(kebab_case("HTTPRoute"), "http-route");
+        assert_eq!(kebab_case("ConfigMap"), "config-map");
+        assert_eq!(kebab_case("Job"), "job");
+    }
+}
+
+/// With a migration Job, what its pod needs is applied first: Argo CD syncs
+/// the ServiceAccount, ConfigMaps, ExternalSecret and database claims in wave
+/// -2, the Job runs in wave -1, everything else follows in wave 0.
+fn sync_waves(objects: &mut [Object], service: &model::Service, platform: &model::Platform) {
+    if service.migrate.is_empty() {
+        return;
+    }
+    let claim_kinds: Vec<&str> = platform.database_classes.values().map(|class| class.claim_kind.as_str()).collect();
+    for object in objects {
+        let kind = object.value.get("kind").and_then(Value::as_str).unwrap_or_default();
+        if matches!(kind, "ServiceAccount" | "ConfigMap" | "ExternalSecret") || claim_kinds.contains(&kind) {
+            let metadata = &mut object.value["metadata"];
+            if metadata.get("annotations").is_none() {
+                metadata["annotations"] = json!({});
+            }
+            metadata["annotations"]["argocd.argoproj.io/sync-wave"] = json!("-2");
+        }
+    }
 }
 
 /// Adds `checkov.io/skip<N>` annotations to a workload object (checkov reads

@@ -51,7 +51,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::{metadata, selector_labels};
+use super::metadata;
 use crate::model::{self, Expose, Kind, Mesh};
 
 /// Linkerd's inbound proxy port, which meshed clients connect to.
@@ -67,7 +67,8 @@ pub(super) fn network_policy(service: &model::Service, platform: &model::Platfor
         "kind": "NetworkPolicy",
         "metadata": metadata(service, &service.name),
         "spec": {
-            "podSelector": { "matchLabels": selector_labels(service) },
+            // Every pod of the service: stable, canary and the migration Job's.
+            "podSelector": { "matchLabels": { "app.kubernetes.io/instance": service.name } },
             "policyTypes": ["Ingress", "Egress"],
             "ingress": ingress(service, platform),
             "egress": egress(service, platform),

@@ -42,6 +42,14 @@ pub(super) fn pod_labels(service: &model::Service, role: Role) -> Value {
     labels
 }
 
+/// Asks Istio for a sidecar on the pods that serve (jobs opt out in
+/// `template`), whatever the namespace's injection label says.
+fn mesh_labels(labels: &mut Value, service: &model::Service, platform: &model::Platform, role: Role) {
+    if platform.mesh == Mesh::Istio && role != Role::Migration && service.kind != Kind::Cron {
+        labels["sidecar.istio.io/inject"] = json!("true");
+    }
+}
+
 /// The selector of a role's Deployment: the service's selector plus `version`.
 pub(super) fn workload_selector(service: &model::Service, role: Role) -> Value {
     let mut selector = selector_labels(service);
@@ -63,15 +71,25 @@ pub(super) fn template(service: &model::Service, platform: &model::Platform, rol
     if !service.config_files.is_empty() {
         annotations.insert("platc.dev/config-checksum".to_owned(), json!(config_checksum(service)));
     }
-    if platform.mesh == Mesh::Linkerd {
-        annotations.insert("linkerd.io/inject".to_owned(), json!("enabled"));
+    // A job's pod must end, and an injected proxy would keep it running: jobs
+    // (cron jobs and the migration) run outside the mesh.
+    let job = role == Role::Migration || service.kind == Kind::Cron;
+    match (platform.mesh, job) {
+        (Mesh::Linkerd, false) => {
+            annotations.insert("linkerd.io/inject".to_owned(), json!("enabled"));
+        }
+        (Mesh::Linkerd, true) => {
+            annotations.insert("linkerd.io/inject".to_owned(), json!("disabled"));
+        }
+        (Mesh::Istio, true) => {
+            annotations.insert("sidecar.istio.io/inject".to_owned(), json!("false"));
+        }
+        (Mesh::Istio | Mesh::None, false) | (Mesh::None, true) => {}
     }
-    if role == Role::Migration && platform.mesh == Mesh::Istio {
-        // A Job's pod must end; an injected proxy would keep it running.
-        annotations.insert("sidecar.istio.io/inject".to_owned(), json!("false"));
-    }
+    let mut labels = pod_labels(service, role);
+    mesh_labels(&mut labels, service, platform, role);
     let mut metadata = Map::new();
-    metadata.insert("labels".to_owned(), pod_labels(service, role));
+    metadata.insert("labels".to_owned(), labels);
     if !annotations.is_empty() {
         metadata.insert("annotations".to_owned(), Value::Object(annotations));
     }

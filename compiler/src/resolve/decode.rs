@@ -1222,11 +1222,20 @@ impl<'f> Decoder<'f, '_, '_> {
                 let Some(defined) = inputs.platform.database_classes.get(&class) else {
                     let names: Vec<&str> = inputs.platform.database_classes.keys().map(String::as_str).collect();
                     self.reader.report(
-                        Diagnostic::error("resolve::unknown-database-class", span, format!("unknown database class `{class}`"))
-                            .primary_text("not defined by the platform")
-                            .help(crate::diagnostic::did_you_mean(&class, names.iter().copied()).unwrap_or_else(|| {
-                                format!("the platform defines {}; add `database-class {class} …` to platform.kdl", list(&names))
-                            })),
+                        Diagnostic::error(
+                            "resolve::unknown-database-class",
+                            span,
+                            format!("unknown database class `{class}`"),
+                        )
+                        .primary_text("not defined by the platform")
+                        .help(
+                            crate::diagnostic::did_you_mean(&class, names.iter().copied()).unwrap_or_else(|| {
+                                format!(
+                                    "the platform defines {}; add `database-class {class} …` to platform.kdl",
+                                    list(&names)
+                                )
+                            }),
+                        ),
                     );
                     continue;
                 };
@@ -1919,7 +1928,18 @@ impl<'f> Decoder<'f, '_, '_> {
         let mut rest = template.as_str();
         while let Some(open) = rest.find('{') {
             namespace.push_str(&rest[..open]);
-            let Some(close) = rest[open..].find('}') else { break };
+            let Some(close) = rest[open..].find('}') else {
+                self.reader.report(
+                    Diagnostic::error(
+                        "spec::invalid-value",
+                        value.span,
+                        "a `{` in the namespace template is not closed",
+                    )
+                    .primary_text("in this namespace template")
+                    .help("write placeholders as `{service}`, `{system}`, `{owner}`, `{tier}` or `{environment}`"),
+                );
+                return None;
+            };
             let placeholder = &rest[open + 1..open + close];
             let replacement = match placeholder {
                 "service" => Some(inputs.name),

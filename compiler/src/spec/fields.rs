@@ -406,7 +406,7 @@ pub const PLATFORM_FIELDS: &[Field] = &[
         C::PLATFORM,
         Keyed,
         "action checkout uses=\"actions/checkout\" sha=\"<40 hex>\" version=\"v4.2.2\"",
-        "A GitHub Action the workflows use, pinned to a full commit SHA; `version` is written beside it as a comment.",
+        "A GitHub Action the workflows use, pinned to a full commit SHA; `version` names the release in the step's name.",
     ),
     field(
         "catalog-annotations",
