@@ -15,7 +15,7 @@
 //! targets at the end.
 //!
 //! The folder is under `std::env::temp_dir()`, so `TMPDIR=/dev/shm` measures
-//! platc without the disk (a full build creates ~7 files per service).
+//! platc without the disk (a full build creates ~20 files per service).
 //! Profile one child with `valgrind --tool=callgrind platc-bench --scenario
 //! check --dir DIR` or `perf record -g …` on a repository kept by `--generate`.
 

@@ -87,15 +87,36 @@ fn name(index: usize) -> String {
     format!("svc-{index:05}")
 }
 
-/// The platform config: the monorepo fixture's, with more teams.
-pub(crate) fn platform() -> String {
+/// The platform config: the monorepo fixture's, with more teams and one
+/// system per `SERVICES_PER_SYSTEM` services.
+pub(crate) fn platform(services: usize) -> String {
     let mut out = String::from(
-        "// Synthetic platform for platc-bench, modelled on fixtures/monorepo.\n\n\
-         registry \"ghcr.io/acme\"\n\
-         environments staging production\n\n",
+        r#"// Synthetic platform for platc-bench, modelled on fixtures/monorepo.
+
+registry "ghcr.io/acme"
+environments staging production
+
+github repository="acme/platform"
+gitops repo="https://github.com/acme/platform.git" revision=main namespace=argocd
+secret-store vault-backend kind=ClusterSecretStore refresh="30m"
+monitoring namespace=monitoring {
+    labels release=kube-prometheus-stack
+}
+grafana url="https://grafana.acme.internal"
+catalog-annotations "pagerduty.com/service-id"="{service}"
+
+"#,
     );
     for team in 0..TEAMS {
         let _ = writeln!(out, "team team-{team:02}");
+    }
+    out.push('\n');
+    for system in 0..services.div_ceil(SERVICES_PER_SYSTEM) {
+        let _ = writeln!(
+            out,
+            "system sys-{system:03} owner=team-{:02} description=\"Synthetic system {system}\"",
+            system % TEAMS
+        );
     }
     out.push_str(
         r#"
@@ -125,11 +146,13 @@ tier datastore {
 
 environment staging {
     cluster "https://staging.k8s.acme.internal"
+    promotion auto
     pod-annotations "acme.dev/cost-center"=staging
 }
 
 environment production {
     cluster "https://production.k8s.acme.internal"
+    promotion manual
 }
 "#,
     );
@@ -349,7 +372,7 @@ fn cron(out: &mut String, hash: u64, index: usize) {
 /// Writes the repository into `root`, an empty folder.
 pub(crate) fn generate(root: &Path, services: usize) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
-    std::fs::write(root.join("platform.kdl"), platform())?;
+    std::fs::write(root.join("platform.kdl"), platform(services))?;
     for index in 0..services {
         let folder = root.join("services").join(name(index));
         std::fs::create_dir_all(&folder)?;
