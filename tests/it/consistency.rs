@@ -244,7 +244,7 @@ fn problems(fixture: &str, folders: &BTreeMap<String, Vec<(String, Value)>>) -> 
                             ) else {
                                 continue;
                             };
-                            if pod_selector.get("app.kubernetes.io/name").is_none() {
+                            if !pod_selector.contains_key("app.kubernetes.io/name") {
                                 continue;
                             }
                             let exists = pods_by_namespace
@@ -264,7 +264,8 @@ fn problems(fixture: &str, folders: &BTreeMap<String, Vec<(String, Value)>>) -> 
                         let namespace = document["spec"]["destination"]["namespace"].as_str().unwrap_or_default();
                         match rendered {
                             None => {
-                                failures.push(at(path, format!("Application path `{source}` is not a rendered folder")))
+                                failures
+                                    .push(at(path, format!("Application path `{source}` is not a rendered folder")));
                             }
                             Some(objects) => {
                                 if !objects.iter().any(|(_, object)| object["metadata"]["namespace"] == namespace) {
@@ -282,30 +283,24 @@ fn problems(fixture: &str, folders: &BTreeMap<String, Vec<(String, Value)>>) -> 
                 }
                 let Some(template) = pod_template(document) else { continue };
                 let spec = &template["spec"];
-                if let Some(account) = spec["serviceAccountName"].as_str() {
-                    if !accounts.contains(account) {
-                        failures.push(at(
-                            path,
-                            format!("pods run as ServiceAccount `{account}`, which is not generated here"),
-                        ));
-                    }
+                if let Some(account) = spec["serviceAccountName"].as_str()
+                    && !accounts.contains(account)
+                {
+                    failures
+                        .push(at(path, format!("pods run as ServiceAccount `{account}`, which is not generated here")));
                 }
                 for volume in spec["volumes"].as_array().into_iter().flatten() {
-                    if let Some(map) = volume["configMap"]["name"].as_str() {
-                        if !config_maps.contains(map) {
-                            failures.push(at(
-                                path,
-                                format!("volume mounts ConfigMap `{map}`, which is not generated here"),
-                            ));
-                        }
+                    if let Some(map) = volume["configMap"]["name"].as_str()
+                        && !config_maps.contains(map)
+                    {
+                        failures
+                            .push(at(path, format!("volume mounts ConfigMap `{map}`, which is not generated here")));
                     }
-                    if let Some(secret) = volume["secret"]["secretName"].as_str() {
-                        if !produced_secrets.contains(secret) {
-                            failures.push(at(
-                                path,
-                                format!("volume mounts Secret `{secret}`, which nothing here produces"),
-                            ));
-                        }
+                    if let Some(secret) = volume["secret"]["secretName"].as_str()
+                        && !produced_secrets.contains(secret)
+                    {
+                        failures
+                            .push(at(path, format!("volume mounts Secret `{secret}`, which nothing here produces")));
                     }
                 }
                 let containers = spec["containers"]
@@ -321,28 +316,25 @@ fn problems(fixture: &str, folders: &BTreeMap<String, Vec<(String, Value)>>) -> 
                         .filter_map(|port| port["name"].as_str())
                         .collect();
                     for env in container["env"].as_array().into_iter().flatten() {
-                        if let Some(secret) = env["valueFrom"]["secretKeyRef"]["name"].as_str() {
-                            if !produced_secrets.contains(secret) {
-                                failures.push(at(
-                                    path,
-                                    format!(
-                                        "env `{}` reads Secret `{secret}`, which nothing here produces",
-                                        env["name"]
-                                    ),
-                                ));
-                            }
+                        if let Some(secret) = env["valueFrom"]["secretKeyRef"]["name"].as_str()
+                            && !produced_secrets.contains(secret)
+                        {
+                            failures.push(at(
+                                path,
+                                format!("env `{}` reads Secret `{secret}`, which nothing here produces", env["name"]),
+                            ));
                         }
                     }
                     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
                         let handler = &container[probe];
                         for port in [&handler["httpGet"]["port"], &handler["tcpSocket"]["port"]] {
-                            if let Some(port) = port.as_str() {
-                                if !port_names.contains(port) {
-                                    failures.push(at(
-                                        path,
-                                        format!("{probe} uses port `{port}`, which the container does not name"),
-                                    ));
-                                }
+                            if let Some(port) = port.as_str()
+                                && !port_names.contains(port)
+                            {
+                                failures.push(at(
+                                    path,
+                                    format!("{probe} uses port `{port}`, which the container does not name"),
+                                ));
                             }
                         }
                     }

@@ -6,7 +6,7 @@
 //! Lookup: Kubernetes core kinds by `<kind>-<group>-<version>.json`; custom
 //! resources by `crds/<group>/<kind>_<version>.json`, whose schemas leave the
 //! top level and `metadata` open, so the top-level keys are pinned here and
-//! `metadata` is checked against the strict ObjectMeta schema; Backstage
+//! `metadata` is checked against the strict `ObjectMeta` schema; Backstage
 //! entities by kind, in a registry of all Backstage schemas; GitHub workflows
 //! by path. Crossplane claims have no upstream schema: theirs is derived from
 //! the `CompositeResourceDefinition` the same fixture generates (see
@@ -67,7 +67,7 @@ fn schema_kind(path: &str, document: &Value) -> Option<SchemaKind> {
 struct Schemas {
     validators: BTreeMap<SchemaKind, jsonschema::Validator>,
     object_meta: Option<jsonschema::Validator>,
-    /// The claims the current fixture's CompositeResourceDefinitions offer,
+    /// The claims the current fixture's `CompositeResourceDefinitions` offer,
     /// by `apiVersion` and `kind`.
     claims: BTreeMap<(String, String), jsonschema::Validator>,
 }

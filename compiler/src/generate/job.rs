@@ -2,8 +2,8 @@
 //! new pods start (a `Sync` hook in wave -1).
 //!
 //! Not a `PreSync` hook: on a service's first sync, everything the migration
-//! pod needs (its ServiceAccount, ConfigMap, the ExternalSecret's Secret, the
-//! database's connection Secret) would not exist yet, since those are only
+//! pod needs (its `ServiceAccount`, `ConfigMap`, the `ExternalSecret`'s
+//! `Secret`, the database's connection `Secret`) would not exist yet, since those are only
 //! applied in the Sync phase, and the first sync could never finish. As a
 //! Sync hook in wave -1 it runs after those objects (wave -2, see
 //! `generate::sync_waves`) and before the Deployment (wave 0).

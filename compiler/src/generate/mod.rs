@@ -192,21 +192,8 @@ fn kebab_case(kind: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::kebab_case;
-
-    #[test]
-    fn kinds_become_file_names() {
-        assert_eq!(kebab_case("PodDisruptionBudget"), "pod-disruption-budget");
-        assert_eq!(kebab_case("HTTPRoute"), "http-route");
-        assert_eq!(kebab_case("ConfigMap"), "config-map");
-        assert_eq!(kebab_case("Job"), "job");
-    }
-}
-
 /// With a migration Job, what its pod needs is applied first: Argo CD syncs
-/// the ServiceAccount, ConfigMaps, ExternalSecret and database claims in wave
+/// the `ServiceAccount`, `ConfigMap`s, `ExternalSecret` and database claims in wave
 /// -2, the Job runs in wave -1, everything else follows in wave 0.
 fn sync_waves(objects: &mut [Object], service: &model::Service, platform: &model::Platform) {
     if service.migrate.is_empty() {
@@ -314,5 +301,18 @@ fn int_or_percent(value: &model::IntOrPercent) -> Value {
     match value {
         model::IntOrPercent::Int(number) => json!(number),
         model::IntOrPercent::Percent(text) => json!(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kebab_case;
+
+    #[test]
+    fn kinds_become_file_names() {
+        assert_eq!(kebab_case("PodDisruptionBudget"), "pod-disruption-budget");
+        assert_eq!(kebab_case("HTTPRoute"), "http-route");
+        assert_eq!(kebab_case("ConfigMap"), "config-map");
+        assert_eq!(kebab_case("Job"), "job");
     }
 }
