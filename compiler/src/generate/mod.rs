@@ -233,7 +233,10 @@ fn waive(value: &mut Value, service: &model::Service, platform: &model::Platform
         implied("CKV_K8S_9", reason);
     }
     if !platform.secret_store.as_files && (!service.secrets.is_empty() || !service.databases.is_empty()) {
-        implied("CKV_K8S_35", "the platform passes secrets as environment variables (secret-store mount=env)");
+        implied(
+            "CKV_K8S_35",
+            "the platform passes secrets as environment variables (its secret-store mounts them as env)",
+        );
     }
     if waivers.is_empty() {
         return;

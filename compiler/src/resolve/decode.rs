@@ -1805,6 +1805,15 @@ impl<'f> Decoder<'f, '_, '_> {
                 );
                 continue;
             };
+            if reason.contains('=') {
+                let span = prop(node, "reason").map_or(node.span, |value| value.span);
+                self.reader.report(
+                    Diagnostic::error("spec::invalid-value", span, "a checkov reason cannot contain `=`")
+                        .primary_text("checkov reads `CHECK=reason`")
+                        .help("reword the reason without `=`"),
+                );
+                continue;
+            }
             skips.push(model::Waiver { check, reason });
         }
         skips

@@ -300,7 +300,14 @@ fn split_list(node: &Node) -> Vec<Node> {
 
 /// The key of a keyed item: its first argument or its `name`-like property.
 fn item_key(node: &Node) -> Option<Scalar> {
+    if node.name == "patch" {
+        // A patch is keyed by what it sets: its kind and path.
+        let kind = arg(node, 0, "kind").map(|value| value.scalar.describe()).unwrap_or_default();
+        let path = arg(node, 1, "path").map(|value| value.scalar.describe()).unwrap_or_default();
+        return Some(Scalar::String(format!("{kind} {path}")));
+    }
     let key_prop = match node.name.as_str() {
+        "checkov-skip" => "check",
         "port" => "port",
         "probe" | "expose" => "type",
         "depends-on" => "service",
