@@ -135,9 +135,10 @@ fn component(service: &model::Service, platform: &model::Platform, owner: &str) 
     if platform.gitops.is_some() {
         annotate("argocd/app-name", application_name(&service.name, &service.environment));
     }
-    if let Some(grafana) = &platform.grafana {
-        // The dashboard's uid is the service name (`grafana_dashboard.rs`).
-        annotate("grafana/dashboard-url", format!("{}/d/{}", grafana.url.trim_end_matches('/'), service.name));
+    if let Some(grafana) =
+        platform.grafana.as_ref().filter(|_| super::grafana_dashboard::has_dashboard(service, platform))
+    {
+        annotate("grafana/dashboard-url", super::grafana_dashboard::dashboard_url(service, grafana));
     }
     annotate("backstage.io/techdocs-ref", "dir:.".to_owned());
     for (key, template) in &platform.catalog_annotations {

@@ -33,6 +33,27 @@ const WINDOW: &str = "$__rate_interval";
 const HALF: u32 = 12;
 const HEIGHT: u32 = 8;
 
+/// The dashboard's address under Grafana's URL, shared with the catalog
+/// entry and the alerts: `<url>/d/<uid>`. Grafana limits a uid to 40
+/// characters; a longer service name keeps its first 31 and a stable hash.
+pub(super) fn dashboard_url(service: &model::Service, grafana: &model::Grafana) -> String {
+    format!("{}/d/{}", grafana.url.trim_end_matches('/'), dashboard_uid(&service.name))
+}
+
+fn dashboard_uid(name: &str) -> String {
+    if name.len() <= 40 {
+        return name.to_owned();
+    }
+    // FNV-1a, 32 bits: stable across platforms and releases.
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193));
+    format!("{}-{hash:08x}", name[..31].trim_end_matches('-'))
+}
+
+/// Whether a service gets a dashboard (and so a dashboard link).
+pub(super) fn has_dashboard(service: &model::Service, platform: &model::Platform) -> bool {
+    platform.grafana.is_some() && service.kind != model::Kind::Cron
+}
+
 pub(super) fn grafana_dashboard(service: &model::Service, platform: &model::Platform) -> Option<Object> {
     let grafana = platform.grafana.as_ref()?;
     if service.kind == Kind::Cron {
@@ -83,7 +104,7 @@ fn dashboard(service: &model::Service, sli: Option<&Sli>) -> Value {
     }
     let namespace_query = format!("label_values(kube_pod_container_info{{container=\"{}\"}}, namespace)", service.name);
     let mut dashboard = json!({
-        "uid": service.name,
+        "uid": dashboard_uid(&service.name),
         "title": service.name,
         "tags": tags,
         "editable": false,
@@ -273,4 +294,18 @@ fn saturation(service: &model::Service, resource: &str, y: u32, x: u32) -> Value
         targets,
         &["limit".to_owned()],
     )
+}
+
+#[cfg(test)]
+mod uid_tests {
+    use super::dashboard_uid;
+
+    #[test]
+    fn uids_fit_grafanas_limit() {
+        assert_eq!(dashboard_uid("payment-service"), "payment-service");
+        let long = dashboard_uid(&"a".repeat(63));
+        assert!(long.len() <= 40, "{long}");
+        assert_eq!(long, dashboard_uid(&"a".repeat(63)), "stable");
+        assert_ne!(long, dashboard_uid(&format!("{}b", "a".repeat(62))));
+    }
 }

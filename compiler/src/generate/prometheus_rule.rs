@@ -417,7 +417,8 @@ fn alert(
     annotations.insert("summary".to_owned(), Value::String(summary));
     annotations.insert("description".to_owned(), Value::String(description));
     if let Some(grafana) = &platform.grafana {
-        annotations.insert("dashboard_url".to_owned(), json!(format!("{}/d/{}", grafana.url, service.name)));
+        annotations
+            .insert("dashboard_url".to_owned(), json!(super::grafana_dashboard::dashboard_url(service, grafana)));
     }
     json!({
         "alert": name,
