@@ -38,6 +38,7 @@ pub mod source;
 pub mod spec;
 pub mod stdlib;
 pub mod syntax;
+pub mod validate;
 pub mod workspace;
 pub mod write;
 
@@ -113,6 +114,7 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         diagnostics.extend(service.diagnostics);
     }
     resolve::link(&mut per_service, &names, &mut diagnostics);
+    validate::run(&platform_files, &platform.model, &per_service, workspace, &sources, &mut diagnostics);
     diagnostics.retain(|diagnostic| {
         let file = diagnostic.primary.span.file;
         !spec_ids.contains(&file) || workspace.in_scope(&sources.get(file).path)
@@ -142,14 +144,19 @@ fn back_end(
 ) -> (OutputTree, Diagnostics) {
     // Services arrive grouped by spec, environments in promotion order.
     let groups: Vec<&[model::Service]> = services.chunk_by(|left, right| left.spec_path == right.spec_path).collect();
-    let trees: Vec<(OutputTree, Diagnostics)> = groups
+    let platform_wide = workspace.in_scope("");
+    let trees: Vec<(OutputTree, Diagnostics, Vec<generate::Synced>)> = groups
         .par_iter()
         .map(|environments| {
             let mut diagnostics = Diagnostics::default();
             let mut manifests = Vec::new();
+            let mut synced = Vec::new();
             for service in *environments {
                 let mut generated = generate::manifests(service, platform);
                 patch::apply(service, &mut generated, &mut diagnostics);
+                if platform_wide {
+                    synced.extend(generate::synced(service, &generated));
+                }
                 manifests.extend(generated);
             }
             manifests.extend(generate::service_files(environments, platform));
@@ -158,17 +165,19 @@ fn back_end(
                 let bytes = emit::manifest(&manifest);
                 tree.insert(manifest.path, bytes);
             }
-            (tree, diagnostics)
+            (tree, diagnostics, synced)
         })
         .collect();
     let mut files = OutputTree::default();
     let mut diagnostics = Diagnostics::default();
-    for (tree, tree_diagnostics) in trees {
+    let mut synced = Vec::new();
+    for (tree, tree_diagnostics, tree_synced) in trees {
         files.extend(tree);
         diagnostics.extend(tree_diagnostics);
+        synced.extend(tree_synced);
     }
-    if workspace.in_scope("") {
-        for manifest in generate::platform_files(platform, services) {
+    if platform_wide {
+        for manifest in generate::platform_files(platform, services, &synced) {
             let bytes = emit::manifest(&manifest);
             files.insert(manifest.path, bytes);
         }

@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::Manifest;
 use super::application::cluster;
+use super::{Manifest, Synced};
 use crate::model;
 
 /// Cluster-scoped Kubernetes kinds, by group: a document of one of these in
@@ -47,13 +47,20 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 
 /// One project per environment. `services` holds every service in every
 /// environment.
-pub(super) fn app_projects(platform: &model::Platform, services: &[model::Service]) -> Vec<Manifest> {
+pub(super) fn app_projects(
+    platform: &model::Platform,
+    services: &[model::Service],
+    synced: &[Synced],
+) -> Vec<Manifest> {
     let Some(gitops) = &platform.gitops else { return Vec::new() };
     platform
         .environments
         .iter()
         .map(|environment| {
-            let scope = Scope::of(platform, services.iter().filter(|service| service.environment == environment.name));
+            let scope = Scope::of(
+                services.iter().filter(|service| service.environment == environment.name),
+                synced.iter().filter(|object| object.environment == environment.name),
+            );
             let server = cluster(platform, &environment.name);
             let project = json!({
                 "apiVersion": "argoproj.io/v1alpha1",
@@ -104,22 +111,16 @@ struct Scope {
 }
 
 impl Scope {
-    fn of<'s>(platform: &model::Platform, services: impl Iterator<Item = &'s model::Service>) -> Scope {
+    fn of<'s>(services: impl Iterator<Item = &'s model::Service>, synced: impl Iterator<Item = &'s Synced>) -> Scope {
         let mut scope = Scope::default();
         for service in services {
             scope.destinations.insert(service.namespace.clone());
             // `CreateNamespace=true` creates the destination namespace.
             scope.cluster.insert((String::new(), "Namespace".to_owned(), Some(service.namespace.clone())));
-            for manifest in super::manifests(service, platform) {
-                for document in &manifest.documents {
-                    scope.add(document, &service.namespace);
-                }
-            }
-            for manifest in &service.manifests {
-                for document in &manifest.documents {
-                    scope.add(document, &service.namespace);
-                }
-            }
+        }
+        // Everything the Applications sync, escape hatches included.
+        for object in synced {
+            scope.add(&object.object, &object.service_namespace);
         }
         scope
     }

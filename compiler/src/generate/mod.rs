@@ -146,15 +146,47 @@ pub fn service_files(environments: &[model::Service], platform: &model::Platform
     files
 }
 
+/// An object Argo CD will sync, reduced to what its project must allow:
+/// `apiVersion`, `kind` and `metadata.name`/`namespace`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synced {
+    pub environment: String,
+    /// Where the object lands when it names no namespace.
+    pub service_namespace: String,
+    pub object: Value,
+}
+
+/// The objects of one service's `deploy/<environment>/` manifests (after the
+/// escape hatches), for [`platform_files`].
+pub fn synced(service: &model::Service, manifests: &[Manifest]) -> Vec<Synced> {
+    manifests
+        .iter()
+        .flat_map(|manifest| &manifest.documents)
+        .map(|document| {
+            let metadata = document.get("metadata");
+            let field = |name: &str| metadata.and_then(|metadata| metadata.get(name)).cloned().unwrap_or(Value::Null);
+            Synced {
+                environment: service.environment.clone(),
+                service_namespace: service.namespace.clone(),
+                object: json!({
+                    "apiVersion": document.get("apiVersion").cloned().unwrap_or(Value::Null),
+                    "kind": document.get("kind").cloned().unwrap_or(Value::Null),
+                    "metadata": { "name": field("name"), "namespace": field("namespace") },
+                }),
+            }
+        })
+        .collect()
+}
+
 /// The platform's own files. `services` holds every service in every
-/// environment, in spec path order.
-pub fn platform_files(platform: &model::Platform, services: &[model::Service]) -> Vec<Manifest> {
+/// environment, in spec path order; `synced` every object they deploy.
+pub fn platform_files(platform: &model::Platform, services: &[model::Service], synced: &[Synced]) -> Vec<Manifest> {
     let source = platform.source.clone().unwrap_or_else(|| "the platc standard library".to_owned());
     let mut files = Vec::new();
     files.extend(composite_resource_definition::composite_resource_definitions(platform, services));
     files.extend(composition::compositions(platform, services));
     files.extend(catalog_info::platform_entities(platform, services));
-    files.extend(app_project::app_projects(platform, services));
+    files.extend(app_project::app_projects(platform, services, synced));
     for file in &mut files {
         file.source.clone_from(&source);
     }
