@@ -14,6 +14,8 @@ use crate::source::Span;
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
+    /// Where the service is named in its spec.
+    pub name_span: Span,
     pub environment: String,
     /// Repository-relative path of the spec file.
     pub spec_path: String,
@@ -73,6 +75,11 @@ pub struct Service {
     pub patches: Vec<Patch>,
     /// Extra manifests from the service's `manifests` folder: file name and documents.
     pub manifests: Vec<RawManifest>,
+    /// `policy` lines from the platform's layers (defaults, environment,
+    /// tier, tier's environment block), merged: rule id → setting.
+    pub policies: BTreeMap<String, PolicySetting>,
+    /// `waive RULE reason="…"`: rules this service is exempt from.
+    pub waivers: Vec<PolicyWaiver>,
     /// Field name → the span of the node that decided it.
     pub origins: BTreeMap<&'static str, Span>,
 }
@@ -234,6 +241,8 @@ pub struct TopologySpread {
 pub struct EnvVar {
     pub name: String,
     pub value: EnvValue,
+    /// Where the value is written.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,6 +314,8 @@ pub struct Container {
     pub args: Vec<String>,
     pub env: Vec<EnvVar>,
     pub ports: Vec<Port>,
+    /// The `sidecar` or `init-container` line.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -456,6 +467,69 @@ pub struct Platform {
     pub toolchains: BTreeMap<String, Toolchain>,
     pub ci_auth: CiAuth,
     pub strict_egress: bool,
+    /// `allowed-registries`: prefixes every image must start with, and the
+    /// line that lists them. Empty: any registry.
+    pub allowed_registries: Vec<String>,
+    pub allowed_registries_span: Option<Span>,
+    /// Top-level `policy` lines (the stdlib's defaults, then `platform.kdl`).
+    pub policies: BTreeMap<String, PolicySetting>,
+    /// Custom `rule`s, in the order written.
+    pub rules: Vec<CustomRule>,
+}
+
+/// How a policy finding is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyLevel {
+    /// An error: nothing is written.
+    Deny,
+    /// A warning.
+    Warn,
+    /// Not checked.
+    Off,
+}
+
+impl PolicyLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyLevel::Deny => "deny",
+            PolicyLevel::Warn => "warn",
+            PolicyLevel::Off => "off",
+        }
+    }
+}
+
+/// `policy RULE deny|warn|off min=…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySetting {
+    pub level: PolicyLevel,
+    /// `min=`: the threshold of `too-few-replicas`, and where it is written.
+    pub min: Option<(u32, Span)>,
+    /// The rule id as written.
+    pub rule_span: Span,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// `waive RULE reason="…"` in a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyWaiver {
+    pub rule: String,
+    pub rule_span: Span,
+    pub reason: String,
+    pub span: Span,
+}
+
+/// `rule NAME expression="…" message="…" severity=deny` in `platform.kdl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomRule {
+    pub name: String,
+    pub name_span: Span,
+    /// A CEL expression over `service`, true when the service complies.
+    pub expression: String,
+    pub expression_span: Span,
+    pub message: String,
+    pub level: PolicyLevel,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use crate::source::SourceFile;
 /// The stdlib files, in the order they are layered.
 pub const FILES: &[(&str, &str)] = &[
     ("<stdlib>/platform.kdl", include_str!("../../stdlib/platform.kdl")),
+    ("<stdlib>/policies.kdl", include_str!("../../stdlib/policies.kdl")),
     ("<stdlib>/defaults.kdl", include_str!("../../stdlib/defaults.kdl")),
     ("<stdlib>/environments.kdl", include_str!("../../stdlib/environments.kdl")),
     ("<stdlib>/tiers.kdl", include_str!("../../stdlib/tiers.kdl")),

@@ -144,6 +144,8 @@ impl<'f> Decoder<'f, '_, '_> {
         let checkov_skips = self.checkov_skips();
         let patches = self.patches();
         let manifests = self.manifests(inputs);
+        let policies = self.policies();
+        let waivers = self.waivers();
         self.check_env_names(&env, &secrets);
         let namespace = self.namespace(inputs, system.as_deref(), owner.as_deref());
 
@@ -166,6 +168,7 @@ impl<'f> Decoder<'f, '_, '_> {
         }
         Some(model::Service {
             name: inputs.name.to_owned(),
+            name_span: inputs.name_span,
             environment: inputs.environment.to_owned(),
             spec_path: inputs.spec_path.to_owned(),
             folder: inputs.folder.to_owned(),
@@ -217,6 +220,8 @@ impl<'f> Decoder<'f, '_, '_> {
             checkov_skips,
             patches,
             manifests,
+            policies,
+            waivers,
             origins: std::mem::take(&mut self.origins),
         })
     }
@@ -1021,14 +1026,14 @@ impl<'f> Decoder<'f, '_, '_> {
         let mut vars = Vec::new();
         for prop in &node.props {
             if let Some(value) = self.reader.text(&prop.value, &format!("`{}`", prop.key)) {
-                vars.push(EnvVar { name: prop.key.clone(), value: EnvValue::Literal(value) });
+                vars.push(EnvVar { name: prop.key.clone(), value: EnvValue::Literal(value), span: prop.value.span });
             }
         }
         for var in &node.children {
-            if let Some(value) = var.args.first() {
+            if let Some(first) = var.args.first() {
                 self.reader.expect_entries(var, 1, &[]);
-                if let Some(value) = self.reader.text(value, &format!("`{}`", var.name)) {
-                    vars.push(EnvVar { name: var.name.clone(), value: EnvValue::Literal(value) });
+                if let Some(value) = self.reader.text(first, &format!("`{}`", var.name)) {
+                    vars.push(EnvVar { name: var.name.clone(), value: EnvValue::Literal(value), span: first.span });
                 }
                 continue;
             }
@@ -1046,7 +1051,7 @@ impl<'f> Decoder<'f, '_, '_> {
                 }
             };
             if let Some(value) = value {
-                vars.push(EnvVar { name: var.name.clone(), value });
+                vars.push(EnvVar { name: var.name.clone(), value, span: var.span });
             }
         }
         vars.sort_by(|left, right| left.name.cmp(&right.name));
@@ -1364,7 +1369,7 @@ impl<'f> Decoder<'f, '_, '_> {
                 }
             }
             if let Some(image) = image {
-                containers.push(Container { name: container_name, image, command, args, env, ports });
+                containers.push(Container { name: container_name, image, command, args, env, ports, span: node.span });
             }
         }
         containers
@@ -1817,6 +1822,41 @@ impl<'f> Decoder<'f, '_, '_> {
             skips.push(model::Waiver { check, reason });
         }
         skips
+    }
+
+    /// The platform's `policy` lines that reach this service (services
+    /// cannot write them: `spec` rejects them there).
+    fn policies(&mut self) -> BTreeMap<String, model::PolicySetting> {
+        let mut policies = BTreeMap::new();
+        for node in self.fields.iter().filter(|node| node.name == "policy") {
+            if let Some((rule, setting)) = super::platform::policy(node, self.reader) {
+                policies.insert(rule, setting);
+            }
+        }
+        policies
+    }
+
+    fn waivers(&mut self) -> Vec<model::PolicyWaiver> {
+        let mut waivers = Vec::new();
+        for node in self.fields.iter().filter(|node| node.name == "waive") {
+            self.reader.expect_entries(node, 1, &["rule", "reason"]);
+            let Some(rule_value) = arg(node, 0, "rule") else {
+                self.reader.missing(node.name_span, "`waive` needs the id of a rule", field_help("waive"));
+                continue;
+            };
+            let Some(rule) = self.reader.string(rule_value, "a rule id") else { continue };
+            let reason = prop(node, "reason").and_then(|value| self.reader.string(value, "`reason`"));
+            let Some(reason) = reason.filter(|reason| !reason.trim().is_empty()) else {
+                self.reader.report(
+                    Diagnostic::error("spec::missing-reason", node.span, format!("waiving `{rule}` needs a reason"))
+                        .primary_text("no reason")
+                        .help("add `reason=\"…\"`: it is reported with every build, so reviewers see it"),
+                );
+                continue;
+            };
+            waivers.push(model::PolicyWaiver { rule, rule_span: rule_value.span, reason, span: node.span });
+        }
+        waivers
     }
 
     fn patches(&mut self) -> Vec<model::Patch> {

@@ -10,7 +10,7 @@
 //! which layer came from it.
 
 mod decode;
-mod image;
+pub(crate) mod image;
 mod link;
 mod platform;
 mod quantity;
@@ -313,6 +313,7 @@ fn item_key(node: &Node) -> Option<Scalar> {
         "depends-on" => "service",
         "config-file" => "path",
         "toleration" => "key",
+        "policy" | "waive" => "rule",
         _ => "name",
     };
     arg(node, 0, key_prop).map(|value| value.scalar.clone())

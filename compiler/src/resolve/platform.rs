@@ -4,7 +4,7 @@
 
 use super::read::{Reader, arg, child, prop};
 use crate::diagnostic::Diagnostic;
-use crate::model::{self, CiAuth, Mesh};
+use crate::model::{self, CiAuth, Mesh, PolicyLevel};
 use crate::syntax::Node;
 
 /// Reads the merged settings into `platform`.
@@ -270,6 +270,35 @@ pub(super) fn settings(settings: &[Node], platform: &mut model::Platform, reader
                     None => {}
                 }
             }
+            "allowed-registries" => {
+                reader.expect_entries(node, usize::MAX, &[]);
+                let prefixes: Vec<String> = node
+                    .args
+                    .iter()
+                    .filter_map(|value| reader.string(value, "a registry prefix"))
+                    .map(|prefix| prefix.trim_end_matches('/').to_owned())
+                    .filter(|prefix| !prefix.is_empty())
+                    .collect();
+                if prefixes.is_empty() && node.args.is_empty() {
+                    reader.missing(
+                        node.name_span,
+                        "`allowed-registries` lists no registry",
+                        "write `allowed-registries \"ghcr.io/acme\"`, or remove the line to allow any registry",
+                    );
+                }
+                platform.allowed_registries = prefixes;
+                platform.allowed_registries_span = Some(node.span);
+            }
+            "policy" => {
+                if let Some((rule, setting)) = policy(node, reader) {
+                    platform.policies.insert(rule, setting);
+                }
+            }
+            "rule" => {
+                if let Some(rule) = custom_rule(node, reader) {
+                    platform.rules.push(rule);
+                }
+            }
             "network-policy" => {
                 reader.expect_entries(node, 0, &["egress"]);
                 if let Some(value) = prop(node, "egress")
@@ -281,6 +310,85 @@ pub(super) fn settings(settings: &[Node], platform: &mut model::Platform, reader
             _ => {}
         }
     }
+}
+
+/// `policy RULE deny|warn|off min=N`, at the top level or in a layer. The
+/// rule id is checked by `validate`, which knows the rules.
+pub(super) fn policy(node: &Node, reader: &mut Reader<'_>) -> Option<(String, model::PolicySetting)> {
+    reader.expect_entries(node, 2, &["rule", "level", "min"]);
+    let Some(rule_value) = arg(node, 0, "rule") else {
+        reader.missing(node.name_span, "`policy` needs the id of a rule", "write `policy latest-tag deny`");
+        return None;
+    };
+    let rule = reader.string(rule_value, "a rule id")?;
+    let Some(level_value) = arg(node, 1, "level") else {
+        reader.missing(
+            node.name_span,
+            format!("`policy {rule}` needs a severity"),
+            format!("write `policy {rule} deny`, `warn` or `off`"),
+        );
+        return None;
+    };
+    let level = reader.choice(
+        level_value,
+        "severity",
+        &[("deny", PolicyLevel::Deny), ("warn", PolicyLevel::Warn), ("off", PolicyLevel::Off)],
+    )?;
+    let min = match prop(node, "min") {
+        Some(value) => Some((reader.u32(value, "`min`", 0, 1000)?, value.span)),
+        None => None,
+    };
+    Some((rule, model::PolicySetting { level, min, rule_span: rule_value.span, span: node.span }))
+}
+
+/// `rule NAME expression="…" message="…" severity=deny`; the expression is
+/// compiled by `validate`.
+fn custom_rule(node: &Node, reader: &mut Reader<'_>) -> Option<model::CustomRule> {
+    reader.expect_entries(node, 1, &["name", "expression", "message", "severity"]);
+    let Some(name_value) = arg(node, 0, "name") else {
+        reader.missing(
+            node.name_span,
+            "`rule` needs a name",
+            "write `rule require-system expression=\"…\" message=\"…\"`",
+        );
+        return None;
+    };
+    let name = reader.dns_label(name_value, "rule name")?;
+    let Some(expression_value) = prop(node, "expression") else {
+        reader.missing(
+            node.name_span,
+            format!("rule `{name}` has no `expression`"),
+            "write `expression=\"service.owner != ''\"`: a CEL expression that is true when a service complies",
+        );
+        return None;
+    };
+    let expression = reader.string(expression_value, "`expression`")?;
+    let Some(message_value) = prop(node, "message") else {
+        reader.missing(
+            node.name_span,
+            format!("rule `{name}` has no `message`"),
+            "write `message=\"…\"`: what is wrong with a service that breaks the rule",
+        );
+        return None;
+    };
+    let message = reader.string(message_value, "`message`")?;
+    let level = match prop(node, "severity") {
+        Some(value) => reader.choice(
+            value,
+            "severity",
+            &[("deny", PolicyLevel::Deny), ("warn", PolicyLevel::Warn), ("off", PolicyLevel::Off)],
+        )?,
+        None => PolicyLevel::Deny,
+    };
+    Some(model::CustomRule {
+        name,
+        name_span: name_value.span,
+        expression,
+        expression_span: expression_value.span,
+        message,
+        level,
+        span: node.span,
+    })
 }
 
 fn database_class(node: &Node, reader: &mut Reader<'_>) -> Option<model::DatabaseClass> {

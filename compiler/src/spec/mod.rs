@@ -262,6 +262,23 @@ fn check_field_in(
 ) -> bool {
     match fields::find(table, &node.name) {
         Some(field) if field.contexts.contains(context) => true,
+        Some(field) if context != Contexts::LAYER && !field.contexts.contains(Contexts::SERVICE) => {
+            let help = if node.name == "policy" {
+                "a service opts out of a rule with `waive RULE reason=\"…\"`; severities are set in platform.kdl"
+            } else {
+                "set it in platform.kdl: in `defaults`, a `tier` or an `environment`"
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "spec::misplaced-field",
+                    node.name_span,
+                    format!("`{}` is platform config: a service cannot set it", node.name),
+                )
+                .primary_text("not allowed in a service")
+                .help(help),
+            );
+            false
+        }
         Some(_) => {
             let place = if context == Contexts::SERVICE_ENVIRONMENT {
                 "cannot be set per environment"
