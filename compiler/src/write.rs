@@ -34,6 +34,8 @@ pub enum Error {
     Unowned(Vec<String>),
     /// An in-memory workspace has no disk to write to.
     NoRoot,
+    /// Files that a new file would replace (`platc new` creates, never overwrites).
+    Exists(Vec<String>),
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -49,6 +51,10 @@ impl fmt::Display for Error {
                 write!(f, "{}", quoted.join(", "))
             }
             Error::NoRoot => write!(f, "this workspace is in memory and has no folder to write to"),
+            Error::Exists(paths) => {
+                let quoted: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
+                write!(f, "refusing to overwrite what exists: {}", quoted.join(", "))
+            }
             Error::Io { path, source } => write!(f, "cannot write `{}`: {source}", path.display()),
         }
     }
@@ -81,8 +87,11 @@ pub fn apply(workspace: &Workspace, plan: &Plan) -> Result<(), Error> {
     let root = workspace.root().ok_or(Error::NoRoot)?;
     // Files are independent: write them in parallel, and report the first
     // failure in path order.
-    let results: Vec<Result<(), Error>> =
-        plan.writes.par_iter().map(|(path, contents)| write_atomically(&root.join(path), contents.as_bytes())).collect();
+    let results: Vec<Result<(), Error>> = plan
+        .writes
+        .par_iter()
+        .map(|(path, contents)| write_atomically(&root.join(path), contents.as_bytes()))
+        .collect();
     results.into_iter().collect::<Result<Vec<()>, Error>>()?;
     for path in &plan.removals {
         let full = root.join(path);
@@ -96,6 +105,46 @@ pub fn apply(workspace: &Workspace, plan: &Plan) -> Result<(), Error> {
 pub fn replace_source(workspace: &Workspace, path: &str, contents: &str) -> Result<(), Error> {
     let root = workspace.root().ok_or(Error::NoRoot)?;
     write_atomically(&root.join(path), contents.as_bytes())
+}
+
+/// Creates new files of the user's (the scaffold of `platc new`) under
+/// `folder`, by relative path, each atomically. Refuses, writing nothing, if
+/// any of them exists; a file that appears meanwhile is not overwritten
+/// either (each is linked into place, which fails on an existing path).
+pub fn create_new(folder: &Path, files: &[(String, String)]) -> Result<(), Error> {
+    let existing: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| folder.join(path).symlink_metadata().is_ok())
+        .map(|(path, _)| folder.join(path).display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        return Err(Error::Exists(existing));
+    }
+    for (path, contents) in files {
+        create_atomically(&folder.join(path), contents.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn create_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    let io = |source| Error::Io { path: path.to_owned(), source };
+    let folder = path.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
+    std::fs::create_dir_all(folder).map_err(io)?;
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = folder.join(format!(".{name}.platc-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::hard_link(&temporary, path)
+    })();
+    let _ = std::fs::remove_file(&temporary);
+    match result {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(Error::Exists(vec![path.display().to_string()]))
+        }
+        other => other.map_err(io),
+    }
 }
 
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {

@@ -22,6 +22,11 @@ fn spec_reference_is_fresh() {
 }
 
 #[test]
+fn spec_json_schema_is_fresh() {
+    ensure_file_contents(&repo_root().join("schemas/platc.schema.json"), &platc::spec::schema::json_schema_text());
+}
+
+#[test]
 fn book_links_and_includes_resolve() {
     let src = repo_root().join("book/src");
     let summary = std::fs::read_to_string(src.join("SUMMARY.md")).unwrap();

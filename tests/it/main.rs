@@ -13,6 +13,7 @@ mod fixtures;
 mod formats;
 mod generated;
 mod inspect;
+mod scaffold;
 mod schemas;
 mod set_image;
 mod support;

@@ -64,7 +64,7 @@ fn schema_kind(path: &str, document: &Value) -> Option<SchemaKind> {
 
 /// Compiled validators, one per schema.
 #[derive(Default)]
-struct Schemas {
+pub(crate) struct Schemas {
     validators: BTreeMap<SchemaKind, jsonschema::Validator>,
     object_meta: Option<jsonschema::Validator>,
     /// The claims the current fixture's `CompositeResourceDefinitions` offer,
@@ -100,7 +100,7 @@ impl Schemas {
     }
 
     /// Every problem with one document, as text.
-    fn check(&mut self, path: &str, document: &Value) -> Vec<String> {
+    pub(crate) fn check(&mut self, path: &str, document: &Value) -> Vec<String> {
         let claim_key = (
             document["apiVersion"].as_str().unwrap_or_default().to_owned(),
             document["kind"].as_str().unwrap_or_default().to_owned(),
@@ -152,7 +152,7 @@ impl Schemas {
 
     /// Replaces the known claims with those of one fixture's
     /// `CompositeResourceDefinition`s (claims are defined per repository).
-    fn define_claims<'a>(&mut self, documents: impl IntoIterator<Item = &'a Value>) {
+    pub(crate) fn define_claims<'a>(&mut self, documents: impl IntoIterator<Item = &'a Value>) {
         self.claims.clear();
         for definition in documents {
             if definition["apiVersion"] != "apiextensions.crossplane.io/v1"

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
+mod fmt;
 mod inspect;
+mod new;
 
 use crate::diff;
 use crate::report::{self, Style};
@@ -69,6 +71,54 @@ enum Command {
     },
     /// Print the manual page (roff), e.g. `platc man > platc.1`.
     Man,
+    /// Scaffold a service folder (spec, Dockerfile, README, TechDocs), then
+    /// build it. Never overwrites anything.
+    New(New),
+    /// Lay out `platc.kdl` and `platform.kdl` files canonically, keeping
+    /// comments; with `--check`, list the files that are not and exit 1.
+    Fmt(Fmt),
+    /// Print the JSON Schema of `platc.yaml` (committed as
+    /// `schemas/platc.schema.json`).
+    Schema,
+}
+
+#[derive(Debug, clap::Args)]
+struct New {
+    /// The service's name: lowercase letters, digits and `-`.
+    service: String,
+    /// The folder to create (default: `./SERVICE`).
+    path: Option<PathBuf>,
+    /// The tier (one the platform defines; default: the platform's `default-tier`).
+    #[arg(long)]
+    tier: Option<String>,
+    /// web (serves traffic), worker (no Service) or cron (on a schedule).
+    #[arg(long, default_value = "web", value_parser = new::KINDS.to_vec())]
+    kind: String,
+    /// The language: decides the Dockerfile and the CI toolchain.
+    #[arg(long, default_value = "go", value_parser = new::LANGUAGES.to_vec())]
+    language: String,
+    /// The team that owns the service.
+    #[arg(long)]
+    owner: Option<String>,
+    /// The image repository, e.g. `ghcr.io/acme/payments` (default: the
+    /// service's name, which the platform's `registry` prefixes). CI builds
+    /// and pushes it when it is in the platform's registry.
+    #[arg(long)]
+    image: Option<String>,
+    /// The spec's language: kdl (`platc.kdl`) or yaml (`platc.yaml`, with a
+    /// `yaml-language-server` schema line).
+    #[arg(long = "as", default_value = "kdl", value_parser = ["kdl", "yaml"])]
+    syntax: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct Fmt {
+    /// List the files that are not formatted and exit 1, writing nothing.
+    #[arg(long)]
+    check: bool,
+    /// Files or folders (default: the current folder).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +221,25 @@ where
             clap_complete::generate(*shell, &mut command, "platc", &mut script);
             cx.out.write_all(&script).map(|()| OK).map_err(|error| error.to_string())
         }
+        Command::New(args) => cx.new_service(
+            cwd,
+            &new::Options {
+                service: &args.service,
+                kind: &args.kind,
+                language: &args.language,
+                tier: args.tier.as_deref(),
+                owner: args.owner.as_deref(),
+                image: args.image.as_deref(),
+                yaml: args.syntax == "yaml",
+            },
+            args.path.as_deref(),
+        ),
+        Command::Fmt(args) => cx.fmt(cwd, &args.paths, args.check),
+        Command::Schema => cx
+            .out
+            .write_all(crate::spec::schema::json_schema_text().as_bytes())
+            .map(|()| OK)
+            .map_err(|error| error.to_string()),
         Command::Man => {
             let command = <Cli as clap::CommandFactory>::command();
             let mut page = Vec::new();

@@ -616,7 +616,7 @@ pub const SERVICE_FIELDS: &[Field] = &[
             opt("cpu", Quantity),
             opt("memory", Quantity),
             opt("ephemeral-storage", Quantity),
-            opt("reason", Str),
+            // `reason` goes with `none` only, which YAML cannot write beside it.
         ]),
     ),
     field(

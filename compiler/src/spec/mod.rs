@@ -9,6 +9,7 @@
 //! `key value`; after this stage, fields are child nodes only.
 
 pub mod fields;
+pub mod schema;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::source::{FileId, Span};
