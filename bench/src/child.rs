@@ -74,6 +74,8 @@ pub(crate) struct Measurement {
     pub(crate) peak_after_load_kib: u64,
     pub(crate) peak_after_compile_kib: u64,
     pub(crate) peak_after_plan_kib: u64,
+    /// User + system CPU time of every thread of the child, at its end.
+    pub(crate) cpu: Duration,
     /// Wall time of the whole child process, measured by the parent.
     pub(crate) process: Duration,
 }
@@ -96,6 +98,7 @@ const FIELDS: &[&str] = &[
     "peak_after_load_kib",
     "peak_after_compile_kib",
     "peak_after_plan_kib",
+    "cpu_us",
 ];
 
 impl Measurement {
@@ -120,6 +123,7 @@ impl Measurement {
             self.peak_after_load_kib,
             self.peak_after_compile_kib,
             self.peak_after_plan_kib,
+            micros(self.cpu),
         ]
     }
 
@@ -158,6 +162,7 @@ impl Measurement {
             peak_after_load_kib: values[14],
             peak_after_compile_kib: values[15],
             peak_after_plan_kib: values[16],
+            cpu: Duration::from_micros(values[17]),
             process: Duration::ZERO,
         })
     }
@@ -171,6 +176,16 @@ fn peak_rss_kib() -> u64 {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// User + system CPU time of this process (all threads), from
+/// `/proc/self/stat` (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name, in parentheses, may hold spaces: count from after it.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = rest.split_whitespace().skip(11).take(2).filter_map(|field| field.parse().ok()).collect();
+    Duration::from_millis(fields.iter().sum::<u64>() * 10)
 }
 
 /// Loads and compiles like `Cx::compile` with the repository root as the one
@@ -256,5 +271,6 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
     }
     measurement.total = start.elapsed();
     measurement.peak_rss_kib = peak_rss_kib();
+    measurement.cpu = cpu_time();
     measurement
 }

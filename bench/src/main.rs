@@ -183,17 +183,18 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
     );
     println!();
     println!(
-        "   {:<12} {:>9} {:>9} {:>14} {:>11} {:>13}",
-        "scenario", "wall ms", "child ms", "files written", "MB written", "peak RSS MB"
+        "   {:<12} {:>9} {:>9} {:>9} {:>14} {:>11} {:>13}",
+        "scenario", "wall ms", "child ms", "CPU ms", "files written", "MB written", "peak RSS MB"
     );
     for (scenario, measurement) in
         [(Scenario::FullBuild, &full), (Scenario::NoopBuild, &noop), (Scenario::Check, &check)]
     {
         println!(
-            "   {:<12} {:>9} {:>9} {:>14} {:>11.1} {:>13.1}",
+            "   {:<12} {:>9} {:>9} {:>9} {:>14} {:>11.1} {:>13.1}",
             scenario.label(),
             ms(measurement.process),
             ms(measurement.total),
+            ms(measurement.cpu),
             measurement.files_written,
             mb(measurement.bytes_written as u64),
             mb(measurement.peak_rss_kib * 1024)

@@ -267,7 +267,9 @@ pub(crate) fn spec(index: usize, summary: &mut Summary) -> String {
         }
         out.push_str("    }\n");
         if tier != Tier::Datastore && kind != Kind::Cron {
-            out.push_str("\n    environment staging {\n        replicas 1\n");
+            // The stdlib's `too-few-replicas` policy wants 2 critical replicas in staging.
+            let replicas = if tier == Tier::Critical { "replicas min=2 max=4" } else { "replicas 1" };
+            let _ = write!(out, "\n    environment staging {{\n        {replicas}\n");
             let _ = writeln!(out, "        env LOG_LEVEL=debug {upper}_DEBUG=\"true\"");
             out.push_str("    }\n");
         }
@@ -351,7 +353,7 @@ fn worker(out: &mut String, hash: u64, tier: Tier, index: usize) {
         out.push_str("    metrics port=9102\n");
     }
     out.push_str("    probe liveness exec \"/app/worker\" \"health\" timeout=\"5s\"\n");
-    if tier != Tier::Batch && pick(hash, 22, 2) == 0 {
+    if tier == Tier::Standard && pick(hash, 22, 2) == 0 {
         out.push_str("    replicas min=1 max=6\n    autoscaling cpu=60 memory=80\n");
     }
     if pick(hash, 24, 3) == 0 {
