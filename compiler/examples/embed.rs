@@ -2,6 +2,8 @@
 //! and print what it would write and what it found.
 //!
 //! `cargo run --example embed -p platc`
+// An example prints what it shows.
+#![allow(clippy::print_stdout)]
 
 use platc::{Severity, Workspace, compile};
 

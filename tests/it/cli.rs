@@ -627,7 +627,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
       list         List the services with their tier, kind, owner and environments
       completions  Print a shell completion script (bash, zsh, fish, elvish, powershell)
       man          Print the manual page (roff), e.g. `platc man > platc.1`
-      new          Scaffold a service folder (spec, Dockerfile, README, TechDocs), then build it. Never overwrites anything
+      new          Scaffold a service folder (spec, Dockerfile, README, docs), then build it. Never overwrites anything
       fmt          Lay out `platc.kdl` and `platform.kdl` files canonically, keeping comments; with `--check`, list the files that are not and exit 1
       schema       Print the JSON Schema of `platc.yaml` (committed as `schemas/platc.schema.json`)
       help         Print this message or the help of the given subcommand(s)

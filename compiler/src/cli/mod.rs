@@ -71,8 +71,8 @@ enum Command {
     },
     /// Print the manual page (roff), e.g. `platc man > platc.1`.
     Man,
-    /// Scaffold a service folder (spec, Dockerfile, README, TechDocs), then
-    /// build it. Never overwrites anything.
+    /// Scaffold a service folder (spec, Dockerfile, README, docs), then build
+    /// it. Never overwrites anything.
     New(New),
     /// Lay out `platc.kdl` and `platform.kdl` files canonically, keeping
     /// comments; with `--check`, list the files that are not and exit 1.
