@@ -21,6 +21,8 @@ impl Contexts {
     const ANYWHERE: Contexts = Contexts(1 | 2 | 4);
     const NOT_PER_ENVIRONMENT: Contexts = Contexts(1 | 4);
     const SERVICE_ONLY: Contexts = Contexts(1);
+    /// The service body and its environment blocks, not the platform.
+    const IN_SERVICE: Contexts = Contexts(1 | 2);
 
     pub fn contains(self, other: Contexts) -> bool {
         self.0 & other.0 != 0
@@ -530,6 +532,16 @@ pub const SERVICE_FIELDS: &[Field] = &[
         Shape::NONE.open(Text),
     ),
     field(
+        "policy",
+        C::LAYER,
+        Keyed,
+        "policy too-few-replicas deny min=3",
+        "The severity of a policy rule (`deny`, `warn` or `off`) for the services of this layer: `defaults`, an environment, a tier or a tier's environment. `min` is the threshold of `too-few-replicas`. Services cannot set it; they `waive` a rule.",
+        Shape::NONE
+            .args(&[req("rule", Str), req("level", Word(&["deny", "warn", "off"]))])
+            .props(&[opt("min", Integer(0, 1000))]),
+    ),
+    field(
         "port",
         C::ANYWHERE,
         Keyed,
@@ -765,6 +777,14 @@ pub const SERVICE_FIELDS: &[Field] = &[
             opt("medium", Word(&["memory", "disk"])),
         ]),
     ),
+    field(
+        "waive",
+        C::IN_SERVICE,
+        Keyed,
+        "waive latest-tag reason=\"…\"",
+        "Exempts this service from a policy rule, with the reason. Every build reports the waiver as a warning (`policy::waived`) so that it stays visible.",
+        Shape::NONE.args(&[req("rule", Str)]).props(&[req("reason", Str)]),
+    ),
 ];
 
 /// Fields of the top level of `platform.kdl`, beside `defaults`, `tier` and `environment`.
@@ -898,6 +918,16 @@ pub const PLATFORM_FIELDS: &[Field] = &[
         "network-policy egress=strict | egress=open",
         "How strict NetworkPolicies are: `strict` allows egress only to DNS, declared dependencies and databases; `open` allows all egress.",
         Shape::NONE.props(&[opt("egress", Word(&["strict", "open"]))]),
+    ),
+    field(
+        "policy",
+        C::PLATFORM,
+        Keyed,
+        "policy latest-tag deny | warn | off",
+        "The severity of a policy rule for every service, over the standard library's default (`stdlib/policies.kdl`). A `policy` line in `defaults`, an environment or a tier is more specific and wins.",
+        Shape::NONE
+            .args(&[req("rule", Str), req("level", Word(&["deny", "warn", "off"]))])
+            .props(&[opt("min", Integer(0, 1000))]),
     ),
     field(
         "registry",
@@ -1056,7 +1086,6 @@ pub fn reference() -> String {
 
 /// The Markdown table of what a field holds; empty for a field that holds nothing.
 fn values_table(shape: &Shape) -> String {
-    use std::fmt::Write as _;
     let mut rows = Vec::new();
     shape_rows(shape, "", &mut rows);
     if rows.is_empty() {
@@ -1064,7 +1093,7 @@ fn values_table(shape: &Shape) -> String {
     }
     let mut table = String::from("| Key | Written as | Value |\n| --- | --- | --- |\n");
     for (key, written, value) in rows {
-        let _ = writeln!(table, "| {key} | {written} | {value} |");
+        table.push_str(&format!("| {key} | {written} | {value} |\n"));
     }
     table.push('\n');
     table

@@ -275,6 +275,7 @@ fn check_policy_lines(files: &[spec::Platform], known: &[&str], diagnostics: &mu
         let Scalar::String(id) = &value.scalar else { continue };
         if id != WAIVED && !known.contains(&id.as_str()) {
             diagnostics.push(unknown_rule(value.span, id, known, true));
+            continue;
         }
         for prop in node.props.iter().filter(|prop| prop.key == "min") {
             if id != "too-few-replicas" {
