@@ -33,7 +33,11 @@ pub fn json_schema() -> Value {
         "environment".to_owned(),
         block(Contexts::SERVICE_ENVIRONMENT, "Fields that apply in one environment only.", false),
     );
-    for field in SERVICE_FIELDS {
+    // Fields a service spec can hold (not those only the platform sets).
+    let in_spec = |field: &&Field| {
+        field.contexts.contains(Contexts::SERVICE) || field.contexts.contains(Contexts::SERVICE_ENVIRONMENT)
+    };
+    for field in SERVICE_FIELDS.iter().filter(in_spec) {
         if field.merge == Merge::Keyed && field.shape.has_keys() {
             defs.insert(format!("{}.item", def_name(field)), mapping(&field.shape));
         }
@@ -276,6 +280,10 @@ mod tests {
         let schema = json_schema();
         for field in SERVICE_FIELDS {
             let def = &schema["$defs"][def_name(field)];
+            if !field.contexts.contains(Contexts::SERVICE) && !field.contexts.contains(Contexts::SERVICE_ENVIRONMENT) {
+                assert!(def.is_null(), "{} is platform config", field.name);
+                continue;
+            }
             assert_eq!(def["description"], field.doc, "{}", field.name);
             if field.contexts.contains(Contexts::SERVICE) {
                 assert!(schema["$defs"]["service"]["properties"][field.name].is_object(), "{}", field.name);
