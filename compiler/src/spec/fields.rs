@@ -1086,6 +1086,7 @@ pub fn reference() -> String {
 
 /// The Markdown table of what a field holds; empty for a field that holds nothing.
 fn values_table(shape: &Shape) -> String {
+    use std::fmt::Write as _;
     let mut rows = Vec::new();
     shape_rows(shape, "", &mut rows);
     if rows.is_empty() {
@@ -1093,7 +1094,7 @@ fn values_table(shape: &Shape) -> String {
     }
     let mut table = String::from("| Key | Written as | Value |\n| --- | --- | --- |\n");
     for (key, written, value) in rows {
-        table.push_str(&format!("| {key} | {written} | {value} |\n"));
+        let _ = writeln!(table, "| {key} | {written} | {value} |");
     }
     table.push('\n');
     table
