@@ -132,6 +132,7 @@ pub fn compile(workspace: &Workspace) -> Compilation {
             files = tree;
         }
     }
+    validate::hold_back_warnings(&mut diagnostics);
     Compilation { files, diagnostics, sources, services }
 }
 

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use crate::support::repo_root;
 
 /// The areas of diagnostic codes: `<area>::<kebab-name>`.
-const AREAS: &[&str] = &["spec", "resolve", "syntax", "workspace", "patch"];
+const AREAS: &[&str] = &["spec", "resolve", "syntax", "workspace", "patch", "policy"];
 
 /// The files whose first line may hold the `expect:` line.
 const SPEC_FILES: &[&str] = &["platform.kdl", "platc.kdl", "platc.yaml"];

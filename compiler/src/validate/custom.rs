@@ -470,15 +470,18 @@ rule no-debug-env expression="!('DEBUG' in service.env) || service.env['DEBUG'] 
 
     #[test]
     fn a_failing_rule_names_itself_and_takes_its_severity() {
-        let found =
-            diagnostics(PLATFORM, r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; env DEBUG="true" }"#);
+        let found = diagnostics(PLATFORM, r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080 }"#);
         let custom: Vec<&Diagnostic> = found.iter().filter(|diagnostic| diagnostic.code == "policy::custom").collect();
-        assert_eq!(custom.len(), 2, "{custom:#?}");
-        assert!(custom.iter().any(|diagnostic| diagnostic.message
-            == "`api` breaks rule `require-system`: every service belongs to a system"
-            && diagnostic.severity == crate::Severity::Error));
-        assert!(custom.iter().any(|diagnostic| diagnostic.message.contains("`no-debug-env`")
-            && diagnostic.severity == crate::Severity::Warning));
+        assert_eq!(custom.len(), 1, "{custom:#?}");
+        assert_eq!(custom[0].message, "`api` breaks rule `require-system`: every service belongs to a system");
+        assert_eq!(custom[0].severity, crate::Severity::Error);
+
+        let spec = r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; system shop; env DEBUG="true" }"#;
+        let found = diagnostics(PLATFORM, spec);
+        let custom: Vec<&Diagnostic> = found.iter().filter(|diagnostic| diagnostic.code == "policy::custom").collect();
+        assert_eq!(custom.len(), 1, "{custom:#?}");
+        assert!(custom[0].message.contains("`no-debug-env`"));
+        assert_eq!(custom[0].severity, crate::Severity::Warning);
     }
 
     #[test]

@@ -16,6 +16,11 @@
 //! - Custom rules (`rule NAME expression="…"`) are CEL expressions over a
 //!   projection of the service (`custom.rs`).
 //!
+//! Policies judge valid config: a service whose spec has an error, or any
+//! service when the platform config has one, is not checked; and a run with
+//! errors holds its policy warnings back ([`hold_back_warnings`]), so that
+//! findings do not bury the errors.
+//!
 //! Invariant: validation reads the model only; it never changes it.
 
 mod custom;
@@ -37,7 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Label, Severity, did_you_mean};
 use crate::model::{PolicyLevel, PolicySetting, Service};
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 use crate::syntax::{Node, Scalar};
 use crate::workspace::Workspace;
 use crate::{model, spec};
@@ -242,6 +247,18 @@ pub fn run(
     sources: &Sources,
     diagnostics: &mut Diagnostics,
 ) {
+    // Policies judge valid config: a spec or a platform config with errors
+    // is fixed first, so its findings do not bury the errors.
+    let broken_files: BTreeSet<FileId> = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == Severity::Error)
+        .map(|diagnostic| diagnostic.primary.span.file)
+        .collect();
+    let platform_path = workspace.platform.as_ref().map(|file| file.path.as_str());
+    let platform_broken = broken_files.iter().any(|file| {
+        let path = sources.get(*file).path.as_str();
+        path.starts_with("<stdlib>/") || Some(path) == platform_path
+    });
     let rules = custom::compile(platform, diagnostics);
     let mut known: Vec<&str> = RULES.iter().map(|rule| rule.id).collect();
     known.extend(platform.rules.iter().map(|rule| rule.name.as_str()));
@@ -249,11 +266,20 @@ pub fn run(
     let mut broken = BTreeSet::new();
     for group in services {
         let Some(first) = group.first() else { continue };
-        if !workspace.in_scope(&first.spec_path) {
+        if platform_broken || broken_files.contains(&first.name_span.file) || !workspace.in_scope(&first.spec_path) {
             continue;
         }
         let mut cx = Group { platform, sources, rules: &rules, broken: &mut broken, known: &known, diagnostics };
         cx.check(group);
+    }
+}
+
+/// Once a run has errors, nothing is written, and policy warnings wait until
+/// the errors are fixed so that they do not bury them (policy errors stay).
+pub fn hold_back_warnings(diagnostics: &mut Diagnostics) {
+    if diagnostics.has_errors() {
+        diagnostics
+            .retain(|diagnostic| diagnostic.severity == Severity::Error || !diagnostic.code.starts_with("policy::"));
     }
 }
 
