@@ -8,9 +8,10 @@
 //! 3. [`spec`]: decode the nodes into fields and environment blocks;
 //! 4. [`resolve`]: merge stdlib ← platform ← tier ← service ← environment and
 //!    read typed values into a [`model::Service`] per environment;
-//! 5. [`generate`]: build each Kubernetes object from the model;
-//! 6. [`emit`]: write deterministic YAML into an [`OutputTree`];
-//! 7. `write` or [`diff`]: put the tree on disk, or compare it with disk.
+//! 5. [`validate`]: check every service against the platform's policies;
+//! 6. [`generate`]: build each Kubernetes object from the model;
+//! 7. [`emit`]: write deterministic YAML into an [`OutputTree`];
+//! 8. `write` or [`diff`]: put the tree on disk, or compare it with disk.
 //!
 //! ```
 //! let workspace = platc::Workspace::from_files([(

@@ -25,6 +25,9 @@ use crate::source::Span;
 const MAX_LENGTH: usize = 4096;
 /// Deepest nesting of brackets read: the parser recurses.
 const MAX_DEPTH: usize = 32;
+/// Most operator characters (`+`, `&&`, `.`, …) read: long chains nest as
+/// deeply as brackets.
+const MAX_OPERATORS: usize = 200;
 
 /// A custom rule, compiled.
 pub(super) struct Compiled<'a> {
@@ -86,19 +89,7 @@ fn parse(env: &cel::Env, expression: &str) -> Result<cel::Program, (Option<usize
     if expression.len() > MAX_LENGTH {
         return Err((None, format!("it is longer than {MAX_LENGTH} bytes")));
     }
-    let mut depth = 0usize;
-    for (offset, character) in expression.char_indices() {
-        match character {
-            '(' | '[' | '{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err((Some(offset), format!("it nests deeper than {MAX_DEPTH} brackets")));
-                }
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
+    shape(expression)?;
     let program = match catch_unwind(AssertUnwindSafe(|| env.compile(expression))) {
         Ok(Ok(program)) => program,
         Ok(Err(errors)) => {
@@ -123,6 +114,72 @@ fn parse(env: &cel::Env, expression: &str) -> Result<cel::Program, (Option<usize
         return Err((offset, format!("`{unknown}` is not defined: the only variable is `service`")));
     }
     Ok(program)
+}
+
+/// Bounds what the parser and the interpreter, which recurse, are handed:
+/// bracket depth and operator characters outside string literals.
+fn shape(expression: &str) -> Result<(), (Option<usize>, String)> {
+    let mut depth = 0usize;
+    let mut operators = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    // Per open bracket: whether it is a comprehension's.
+    let mut brackets: Vec<bool> = Vec::new();
+    for (offset, character) in expression.char_indices() {
+        if let Some(open) = quote {
+            if escaped {
+                escaped = false;
+            } else if character == '\\' {
+                escaped = true;
+            } else if character == open {
+                quote = None;
+            }
+            continue;
+        }
+        match character {
+            '\'' | '"' => quote = Some(character),
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err((Some(offset), format!("it nests deeper than {MAX_DEPTH} brackets")));
+                }
+                let comprehension = character == '(' && is_comprehension(&expression[..offset]);
+                if comprehension && brackets.contains(&true) {
+                    return Err((
+                        Some(offset),
+                        "a comprehension inside another would take quadratic time on a large spec".to_owned(),
+                    ));
+                }
+                brackets.push(comprehension);
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                brackets.pop();
+            }
+            '+' | '-' | '*' | '/' | '%' | '!' | '<' | '>' | '=' | '&' | '|' | '?' | '.' | ':' => {
+                operators += 1;
+                if operators > MAX_OPERATORS {
+                    return Err((Some(offset), format!("it has more than {MAX_OPERATORS} operator characters")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether the text before a `(` ends with `.all`, `.exists`, `.exists_one`,
+/// `.map` or `.filter`.
+fn is_comprehension(before: &str) -> bool {
+    let before = before.trim_end();
+    let name_start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, character)| character.is_ascii_alphanumeric() || *character == '_')
+        .last()
+        .map_or(before.len(), |(index, _)| index);
+    let name = &before[name_start..];
+    matches!(name, "all" | "exists" | "exists_one" | "map" | "filter") && before[..name_start].trim_end().ends_with('.')
 }
 
 /// The variables that comprehension macros bind: `x` in `list.all(x, …)`,
@@ -524,6 +581,18 @@ rule no-debug-env expression="!('DEBUG' in service.env) || service.env['DEBUG'] 
 
         let deep = invalid(&"(".repeat(10_000));
         assert_eq!(deep.len(), 1, "{deep:#?}");
+        let long = invalid(&format!("{} == 1", vec!["1"; 2000].join("+")));
+        assert_eq!(long.len(), 1, "{long:#?}");
+        assert!(long[0].message.contains("operator characters"), "{}", long[0].message);
+        assert!(invalid("service.image.startsWith('https://a.b/c?d=e&f=g+h')").is_empty());
+        // The longest chain allowed parses and runs on a test thread's small stack.
+        assert!(invalid(&format!("{} >= 1", vec!["1"; 190].join("+"))).is_empty());
+        assert!(invalid(&format!("{}true", "!".repeat(198))).is_empty());
+        let nested = invalid("service.env.all(k, service.env.exists(j, j == k))");
+        assert_eq!(nested.len(), 1, "{nested:#?}");
+        assert!(
+            invalid("service.ports.all(p, p.number > 1024) && service.probes.exists(p, p == 'readiness')").is_empty()
+        );
 
         let taken = diagnostics(
             "rule latest-tag expression=\"true\" message=\"m\"\n",

@@ -237,6 +237,10 @@ fn decide(id: &str, default: PolicyLevel, service: &Service, platform: &model::P
     Decided { level: default, min: None, line: None }
 }
 
+/// The stack of the thread that runs custom rules: the CEL parser and
+/// interpreter recurse once per operator, with large frames in debug builds.
+const CEL_STACK: usize = 64 << 20;
+
 /// Checks every service (one group of environments per spec) against the
 /// policies; reports into `diagnostics`.
 pub fn run(
@@ -259,16 +263,49 @@ pub fn run(
         let path = sources.get(*file).path.as_str();
         path.starts_with("<stdlib>/") || Some(path) == platform_path
     });
+    let checked: Vec<&[Service]> = services
+        .iter()
+        .filter(|group| {
+            group.first().is_some_and(|first| {
+                !platform_broken
+                    && !broken_files.contains(&first.name_span.file)
+                    && workspace.in_scope(&first.spec_path)
+            })
+        })
+        .map(Vec::as_slice)
+        .collect();
+    if platform.rules.is_empty() {
+        check_all(files, platform, &checked, sources, diagnostics);
+        return;
+    }
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new().stack_size(CEL_STACK).spawn_scoped(scope, || {
+            let mut found = Diagnostics::default();
+            check_all(files, platform, &checked, sources, &mut found);
+            found
+        });
+        match worker.map(std::thread::ScopedJoinHandle::join) {
+            Ok(Ok(found)) => diagnostics.extend(found),
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // No thread to be had: run here, on the caller's stack.
+            Err(_) => check_all(files, platform, &checked, sources, diagnostics),
+        }
+    });
+}
+
+fn check_all(
+    files: &[spec::Platform],
+    platform: &model::Platform,
+    services: &[&[Service]],
+    sources: &Sources,
+    diagnostics: &mut Diagnostics,
+) {
     let rules = custom::compile(platform, diagnostics);
     let mut known: Vec<&str> = RULES.iter().map(|rule| rule.id).collect();
     known.extend(platform.rules.iter().map(|rule| rule.name.as_str()));
     check_policy_lines(files, &known, diagnostics);
     let mut broken = BTreeSet::new();
     for group in services {
-        let Some(first) = group.first() else { continue };
-        if platform_broken || broken_files.contains(&first.name_span.file) || !workspace.in_scope(&first.spec_path) {
-            continue;
-        }
         let mut cx = Group { platform, sources, rules: &rules, broken: &mut broken, known: &known, diagnostics };
         cx.check(group);
     }
@@ -680,6 +717,22 @@ pub(crate) mod tests {
         let found = diagnostics("", spec);
         let finding = found.iter().find(|diagnostic| diagnostic.code == "policy::latest-tag").expect("reported");
         assert!(finding.message.ends_with("(in `staging`)"), "{}", finding.message);
+    }
+
+    #[test]
+    fn errors_come_first() {
+        // A spec with an error is not checked.
+        let found = diagnostics("", "service api { image \"ghcr.io/acme/api:latest\"; port 8080; replica 2 }");
+        assert!(found.iter().any(|diagnostic| diagnostic.code == "spec::unknown-field"), "{found:#?}");
+        assert!(found.iter().all(|diagnostic| !diagnostic.code.starts_with("policy::")), "{found:#?}");
+        // A valid spec beside a broken one keeps its policy errors; warnings wait.
+        let files = [
+            ("platc.kdl", "service api { image \"ghcr.io/acme/api:1.0.0\"; port 8080; replica 2 }"),
+            ("web/platc.kdl", "service web { image \"ghcr.io/acme/web:latest\"; port 8080 }"),
+        ];
+        let found = crate::compile(&Workspace::from_files(files)).diagnostics.into_vec();
+        let codes: Vec<&str> = found.iter().map(|diagnostic| diagnostic.code).collect();
+        assert_eq!(codes, ["spec::unknown-field", "policy::latest-tag"], "{found:#?}");
     }
 
     #[test]
