@@ -1508,7 +1508,8 @@ impl<'f> Decoder<'f, '_, '_> {
         let fs_group = id(self, "fs-group");
         let run_as_non_root = flag(self, "run-as-non-root");
         let writable_root = flag(self, "writable-root");
-        let read_only_root = flag(self, "read-only-root").or(writable_root.map(|writable| !writable));
+        // `writable-root` is the explicit opt-out: it wins over the default `read-only-root`.
+        let read_only_root = writable_root.map(|writable| !writable).or(flag(self, "read-only-root"));
         let privilege_escalation = flag(self, "privilege-escalation");
         let add_capabilities = match prop(node, "add-capabilities") {
             Some(value) => self
