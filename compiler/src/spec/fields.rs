@@ -275,8 +275,8 @@ pub const SERVICE_FIELDS: &[Field] = &[
         "canary",
         C::ANYWHERE,
         Replace,
-        "canary header=\"x-canary\" weight=10",
-        "Canary routing: requests with the header go to the canary subset; `weight` sends a share of the rest.",
+        "canary header=\"x-canary\" weight=10 tag=\"1.9.0-rc.1\"",
+        "A canary: with `tag`, one pod runs that tag of the service's image, requests with the header go to it, and `weight` sends it a share of the rest (with the Istio mesh). Without `tag` no canary runs.",
         Shape::NONE.props(&[opt("header", Str), opt("weight", Integer(0, 100)), opt("tag", Text)]),
     ),
     field(
