@@ -110,6 +110,8 @@ fn child_mode(args: &[String]) -> Option<i32> {
 /// Runs one scenario in a fresh child process.
 fn spawn(scenario: Scenario, dir: &Path) -> Measurement {
     let exe = std::env::current_exe().expect("the bench's own path");
+    // Rebuilt meanwhile (the target folder is shared): run the new binary.
+    let exe = exe.to_str().and_then(|path| path.strip_suffix(" (deleted)")).map_or(exe.clone(), PathBuf::from);
     let start = Instant::now();
     let output = Command::new(exe)
         .args(["--scenario", scenario.arg(), "--dir"])
