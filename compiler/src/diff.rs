@@ -21,19 +21,19 @@ pub enum Change {
     Unowned,
 }
 
-/// One file that differs.
+/// One file that differs; the generated text is borrowed from the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Drift {
+pub struct Drift<'t> {
     pub path: String,
     pub change: Change,
     /// On disk (empty when missing or unowned).
     pub old: String,
     /// Generated (empty when removed).
-    pub new: String,
+    pub new: &'t str,
 }
 
 /// Every file that differs between `tree` and the workspace, in path order.
-pub fn drift(workspace: &Workspace, tree: &OutputTree) -> Vec<Drift> {
+pub fn drift<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Vec<Drift<'t>> {
     let paths: Vec<(&str, &str)> = tree.iter().collect();
     let mut drifts: Vec<Drift> = paths
         .par_iter()
@@ -44,12 +44,12 @@ pub fn drift(workspace: &Workspace, tree: &OutputTree) -> Vec<Drift> {
                 Existing::Owned(old) => (Change::Modified, old),
                 Existing::Unowned => (Change::Unowned, String::new()),
             };
-            Some(Drift { path: path.to_owned(), change, old, new: new.to_owned() })
+            Some(Drift { path: path.to_owned(), change, old, new })
         })
         .collect();
     for path in workspace.owned_files_outside(tree) {
         let Existing::Owned(old) = workspace.existing(&path) else { continue };
-        drifts.push(Drift { path, change: Change::Removed, old, new: String::new() });
+        drifts.push(Drift { path, change: Change::Removed, old, new: "" });
     }
     drifts.sort_by(|left, right| left.path.cmp(&right.path));
     drifts
@@ -66,7 +66,7 @@ pub fn unified(drifts: &[Drift]) -> String {
         let old_name = if drift.change == Change::Added { "/dev/null".to_owned() } else { format!("a/{}", drift.path) };
         let new_name =
             if drift.change == Change::Removed { "/dev/null".to_owned() } else { format!("b/{}", drift.path) };
-        let diff = similar::TextDiff::from_lines(&drift.old, &drift.new);
+        let diff = similar::TextDiff::from_lines(drift.old.as_str(), drift.new);
         out.push_str(&diff.unified_diff().context_radius(3).header(&old_name, &new_name).to_string());
     }
     out

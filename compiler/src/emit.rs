@@ -250,6 +250,16 @@ const RESERVED: &[&str] = &[
 
 /// Whether `text` reads back as the same string when written plain.
 pub(crate) fn is_plain_safe(text: &str) -> bool {
+    // Fast path for the common case (names, labels, paths, references):
+    // ASCII letters, digits, `.`, `_`, `/` and `-`, not starting like a
+    // number or an indicator. Only short words can be reserved there.
+    let bytes = text.as_bytes();
+    if let Some(&first) = bytes.first()
+        && (first.is_ascii_alphabetic() || first == b'/' || first == b'_')
+        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-'))
+    {
+        return bytes.len() > 5 || !RESERVED.contains(&text);
+    }
     let Some(first) = text.chars().next() else { return false };
     if RESERVED.contains(&text) || looks_numeric(text) {
         return false;

@@ -17,11 +17,11 @@ use crate::diff::{Change, drift};
 use crate::emit::OutputTree;
 use crate::workspace::Workspace;
 
-/// What a build does.
+/// What a build does; the bytes to write are borrowed from the tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
+pub struct Plan<'t> {
     /// New or changed files, with their bytes.
-    pub writes: Vec<(String, String)>,
+    pub writes: Vec<(String, &'t str)>,
     /// Owned files to delete.
     pub removals: Vec<String>,
     /// Files already up to date.
@@ -32,6 +32,9 @@ pub struct Plan {
 pub enum Error {
     /// Files platc would overwrite but does not own.
     Unowned(Vec<String>),
+    /// Paths that would leave the repository: not plain relative paths, or
+    /// through a symbolic link (each with the reason).
+    Outside(Vec<String>),
     /// An in-memory workspace has no disk to write to.
     NoRoot,
     /// Files that a new file would replace (`platc new` creates, never overwrites).
@@ -50,6 +53,14 @@ impl fmt::Display for Error {
                 let quoted: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
                 write!(f, "{}", quoted.join(", "))
             }
+            Error::Outside(paths) => {
+                write!(f, "refusing to write outside the repository: {}", paths.first().map_or("", String::as_str))?;
+                match paths.len() {
+                    0 | 1 => Ok(()),
+                    2 => write!(f, " (and 1 more file)"),
+                    count => write!(f, " (and {} more files)", count - 1),
+                }
+            }
             Error::NoRoot => write!(f, "this workspace is in memory and has no folder to write to"),
             Error::Exists(paths) => {
                 let quoted: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
@@ -63,7 +74,11 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Decides what to write; fails, writing nothing, if a file is in the way.
-pub fn plan(workspace: &Workspace, tree: &OutputTree) -> Result<Plan, Error> {
+pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>, Error> {
+    let outside: Vec<String> = tree.paths().filter_map(|path| outside(workspace.root(), path)).collect();
+    if !outside.is_empty() {
+        return Err(Error::Outside(outside));
+    }
     let drifts = drift(workspace, tree);
     let unowned: Vec<String> =
         drifts.iter().filter(|drift| drift.change == Change::Unowned).map(|drift| drift.path.clone()).collect();
@@ -83,7 +98,7 @@ pub fn plan(workspace: &Workspace, tree: &OutputTree) -> Result<Plan, Error> {
 }
 
 /// Carries a plan out under the workspace's root.
-pub fn apply(workspace: &Workspace, plan: &Plan) -> Result<(), Error> {
+pub fn apply(workspace: &Workspace, plan: &Plan<'_>) -> Result<(), Error> {
     let root = workspace.root().ok_or(Error::NoRoot)?;
     // Files are independent: write them in parallel, and report the first
     // failure in path order.
@@ -166,6 +181,25 @@ fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
         let _ = std::fs::remove_file(&temporary);
     }
     result.map_err(io)
+}
+
+/// Why writing `path` under `root` would land outside the repository, if it
+/// would: a path that is not plain and relative, or one whose folder is a
+/// symbolic link (the walk does not follow links, and neither do writes).
+fn outside(root: Option<&Path>, path: &str) -> Option<String> {
+    let plain = !path.contains('\\') && path.split('/').all(|part| !matches!(part, "" | "." | ".."));
+    if !plain {
+        return Some(format!("`{path}` is not a relative path inside it"));
+    }
+    let mut folder = root?.to_owned();
+    let parts: Vec<&str> = path.split('/').collect();
+    for (index, part) in parts.iter().enumerate().take(parts.len() - 1) {
+        folder.push(part);
+        if folder.symlink_metadata().is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+            return Some(format!("`{path}` goes through the symbolic link `{}`", parts[..=index].join("/")));
+        }
+    }
+    None
 }
 
 /// Removes folders left empty by pruning, up to (not including) the root.
