@@ -110,4 +110,58 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
             service.dependents.sort_by(|left, right| left.service.cmp(&right.service));
         }
     }
+    let provided: BTreeMap<&str, &str> = services
+        .iter()
+        .flatten()
+        .flat_map(|service| service.provides_apis.iter().map(move |api| (api.as_str(), service.name.as_str())))
+        .collect();
+    let mut reported = std::collections::BTreeSet::new();
+    for service in services.iter().flatten() {
+        if !reported.insert(service.name.clone()) {
+            continue;
+        }
+        let api_span = service.origins.get("consumes-api").copied();
+        for api in &service.consumes_apis {
+            if !provided.contains_key(api.as_str()) {
+                let Some(span) = api_span else { continue };
+                let names: Vec<&str> = provided.keys().copied().collect();
+                diagnostics.push(
+                    Diagnostic::error("resolve::unknown-api", span, format!("no service provides the API `{api}`"))
+                        .primary_text("consumed here")
+                        .help(
+                            did_you_mean(api, names.iter().copied()).unwrap_or_else(|| {
+                                format!("declare `provides-api {api}` on the service that serves it")
+                            }),
+                        ),
+                );
+            }
+        }
+        derived_names(service, names, diagnostics);
+    }
+}
+
+/// Kubernetes names and label values are at most 63 characters; the names
+/// platc derives from a service's name must fit too.
+fn derived_names(service: &model::Service, names: &[(String, Span)], diagnostics: &mut Diagnostics) {
+    let Some((_, span)) = names.iter().find(|(name, _)| *name == service.name) else { return };
+    let mut derived = vec![format!("{}-secrets", service.name), format!("{}-config", service.name)];
+    if service.canary.as_ref().is_some_and(|canary| canary.image.is_some()) {
+        derived.push(format!("{}-canary", service.name));
+    }
+    if !service.migrate.is_empty() {
+        derived.push(format!("{}-migrate", service.name));
+    }
+    derived.extend(service.databases.iter().map(|database| format!("{}-credentials", database.name)));
+    if let Some(longest) = derived.iter().filter(|name| name.len() > 63).max_by_key(|name| name.len()) {
+        let over = longest.len() - 63;
+        diagnostics.push(
+            Diagnostic::error(
+                "resolve::name-too-long",
+                *span,
+                format!("the derived name `{longest}` is longer than 63 characters"),
+            )
+            .primary_text("too long to derive names from")
+            .help(format!("shorten this name by at least {over} characters")),
+        );
+    }
 }
