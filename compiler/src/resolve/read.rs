@@ -37,8 +37,13 @@ impl Reader<'_> {
             .iter()
             .map(|prop| (prop.key.as_str(), prop.key_span))
             .chain(node.children.iter().map(|child| (child.name.as_str(), child.name_span)));
+        // `allowed` can be as long as the node (`env` allows the names it
+        // holds): a set keeps that linear in the node's size.
+        let allowed_set: std::collections::BTreeSet<&str> =
+            if allowed.len() > 16 { allowed.iter().copied().collect() } else { std::collections::BTreeSet::new() };
         for (name, span) in names {
-            if !allowed.contains(&name) {
+            let known = if allowed.len() > 16 { allowed_set.contains(name) } else { allowed.contains(&name) };
+            if !known {
                 let help = did_you_mean(name, allowed.iter().copied()).or_else(|| {
                     if allowed.is_empty() {
                         Some(format!("`{}` takes no properties", node.name))

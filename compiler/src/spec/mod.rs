@@ -103,6 +103,7 @@ pub fn service(document: &Document, file: FileId, diagnostics: &mut Diagnostics)
                 service.fields.push(field);
             }
         }
+        check_duplicates(&service.fields, diagnostics);
         found = Some(service);
     }
     if found.is_none() && !diagnostics.has_errors() {
@@ -126,6 +127,7 @@ pub fn platform(document: &Document, diagnostics: &mut Diagnostics) -> Platform 
                         platform.defaults.push(field);
                     }
                 }
+                check_duplicates(&platform.defaults, diagnostics);
             }
             "tier" => {
                 let Some((name, name_span)) = block_name(node, "tier", diagnostics) else { continue };
@@ -139,6 +141,7 @@ pub fn platform(document: &Document, diagnostics: &mut Diagnostics) -> Platform 
                         tier.fields.push(field);
                     }
                 }
+                check_duplicates(&tier.fields, diagnostics);
                 platform.tiers.push(tier);
             }
             "environment" => {
@@ -157,6 +160,7 @@ pub fn platform(document: &Document, diagnostics: &mut Diagnostics) -> Platform 
                         environment.fields.push(field);
                     }
                 }
+                check_duplicates(&environment.fields, diagnostics);
                 platform.environments.push(environment);
             }
             _ => {
@@ -215,7 +219,35 @@ fn environment_block(node: &Node, contexts: Contexts, diagnostics: &mut Diagnost
             block.fields.push(field);
         }
     }
+    check_duplicates(&block.fields, diagnostics);
     Some(block)
+}
+
+/// A field that one value decides (merged by replacing) written twice in
+/// one block: YAML refuses a duplicate key, and KDL would silently keep one.
+fn check_duplicates(fields: &[Node], diagnostics: &mut Diagnostics) {
+    let mut seen: std::collections::BTreeMap<&str, Span> = std::collections::BTreeMap::new();
+    for field in fields {
+        let replaced = fields::find(fields::SERVICE_FIELDS, &field.name)
+            .is_some_and(|entry| entry.merge == fields::Merge::Replace);
+        if !replaced {
+            continue;
+        }
+        if let Some(&first) = seen.get(field.name.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "spec::duplicate-field",
+                    field.name_span,
+                    format!("`{}` is written twice", field.name),
+                )
+                .primary_text("written again here")
+                .label(first, "first written here")
+                .help("keep one of them: a block sets this field once"),
+            );
+        } else {
+            seen.insert(&field.name, field.name_span);
+        }
+    }
 }
 
 /// The fields of a block: its children, and its properties as one-argument

@@ -13,6 +13,18 @@ const CASCADE_MESSAGES: &[&str] =
 
 pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut Diagnostics) -> Document {
     let cx = Cx { text, offset, file };
+    if let Some(start) = too_deep(text) {
+        diagnostics.push(
+            Diagnostic::error(
+                "syntax::kdl",
+                cx.span(start, start + 1),
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+            )
+            .primary_text("here")
+            .help("flatten the structure"),
+        );
+        return Document::default();
+    }
     match KdlDocument::parse(text) {
         Ok(document) => Document { nodes: document.nodes().iter().map(|node| cx.node(node)).collect() },
         Err(error) => {
@@ -36,6 +48,96 @@ pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut D
             Document::default()
         }
     }
+}
+
+/// The deepest nesting of children blocks (and block comments) a KDL file may
+/// use. The `kdl` crate parses by recursive descent, so a deeply nested file
+/// would overflow the stack: at 64 levels a debug build already overflows a
+/// 2 MiB thread stack. No spec needs more than a handful of levels.
+const MAX_DEPTH: usize = 32;
+
+/// The offset of the first `{` (or `/*`) nested deeper than [`MAX_DEPTH`],
+/// found by a cheap scan that skips strings and comments as KDL 2.0 reads
+/// them. Where the scan is unsure (an unterminated string) it stops the
+/// string early, so it may count a brace too many, never one too few.
+fn too_deep(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let at = |index: usize, pattern: &[u8]| bytes.get(index..).is_some_and(|rest| rest.starts_with(pattern));
+    let mut depth = 0usize;
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(index);
+                }
+                index += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                index += 1;
+            }
+            b'/' if at(index, b"//") => {
+                index = bytes[index..].iter().position(|&byte| byte == b'\n').map_or(bytes.len(), |end| index + end);
+            }
+            b'/' if at(index, b"/*") => {
+                // Block comments nest, and the parser recurses into them too.
+                let mut comments = 0usize;
+                while index < bytes.len() {
+                    if at(index, b"/*") {
+                        comments += 1;
+                        if depth + comments > MAX_DEPTH {
+                            return Some(index);
+                        }
+                        index += 2;
+                    } else if at(index, b"*/") {
+                        comments -= 1;
+                        index += 2;
+                        if comments == 0 {
+                            break;
+                        }
+                    } else {
+                        index += 1;
+                    }
+                }
+            }
+            b'"' => index = skip_string(bytes, index, 0),
+            b'#' => {
+                let hashes = bytes[index..].iter().take_while(|&&byte| byte == b'#').count();
+                index = if bytes.get(index + hashes) == Some(&b'"') {
+                    skip_string(bytes, index + hashes, hashes)
+                } else {
+                    index + hashes
+                };
+            }
+            _ => index += 1,
+        }
+    }
+    None
+}
+
+/// The offset after the string that opens at `start` (a `"`): a quoted
+/// string with escapes, or a raw one closed by `"` and `hashes` `#`s; either
+/// multi-line when it opens with `"""`. A single-line string ends at a line
+/// break, where the parser reports it unterminated.
+fn skip_string(bytes: &[u8], start: usize, hashes: usize) -> usize {
+    let multi_line = bytes[start..].starts_with(b"\"\"\"");
+    let quotes = if multi_line { 3 } else { 1 };
+    let mut close = vec![b'"'; quotes];
+    close.extend(std::iter::repeat_n(b'#', hashes));
+    let mut index = start + quotes;
+    while index < bytes.len() {
+        if bytes[index..].starts_with(&close) {
+            return index + close.len();
+        }
+        match bytes[index] {
+            b'\\' if hashes == 0 => index += 2,
+            b'\n' | b'\r' if !multi_line => return index,
+            _ => index += 1,
+        }
+    }
+    bytes.len()
 }
 
 struct Cx<'a> {
@@ -110,6 +212,10 @@ fn hint(text: &str, start: usize, end: usize) -> Option<String> {
             if token.starts_with("//") {
                 break;
             }
+            // Not a mistake anyone types: binary or minified garbage.
+            if token.len() > 80 || token.chars().any(char::is_control) {
+                continue;
+            }
             let value = token.split_once('=').map_or(token, |(_, value)| value);
             if value.starts_with('"') {
                 continue;
@@ -150,5 +256,35 @@ fn lowercase_first(message: &str) -> String {
     match characters.next() {
         Some(first) => first.to_lowercase().chain(characters).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_DEPTH, too_deep};
+
+    fn nested(levels: usize) -> String {
+        format!("service x {{{}{}}}", " a {".repeat(levels - 1), "}".repeat(levels - 1))
+    }
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        assert_eq!(too_deep(&nested(MAX_DEPTH)), None);
+        assert!(too_deep(&nested(MAX_DEPTH + 1)).is_some());
+        let braces = "{".repeat(MAX_DEPTH * 2);
+        for hidden in [
+            format!("a \"{braces}\""),
+            format!("a \"\\\"{braces}\""),
+            format!("a #\"{braces}\"#"),
+            format!("a ##\"\"#{braces}\"##"),
+            format!("a \"\"\"\n\"{braces}\n\"\"\""),
+            format!("a // {braces}\n"),
+            format!("a /* {braces} /* */ {braces} */"),
+        ] {
+            assert_eq!(too_deep(&hidden), None, "{hidden}");
+        }
+        // A line break ends a single-line string, so a brace after it counts.
+        assert!(too_deep(&format!("a \"open\n{braces}")).is_some());
+        assert!(too_deep(&format!("a {}", "/*".repeat(MAX_DEPTH + 1))).is_some());
     }
 }

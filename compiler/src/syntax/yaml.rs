@@ -4,6 +4,8 @@
 //! hands: aliases are refused (no billion-laughs expansion), nesting is
 //! bounded, duplicate keys are errors, and every value keeps its span.
 
+use std::collections::BTreeMap;
+
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use super::{Document, Node, Prop, Scalar, Value};
@@ -89,7 +91,9 @@ struct Builder<'a> {
 
 enum Frame {
     Seq(Vec<Tree>, usize),
-    Map(Vec<(Value, Tree)>, Option<Value>, usize),
+    /// Entries, the key waiting for its value, the start, and the keys seen
+    /// (by their debug form), so duplicates are found in linear time.
+    Map(Vec<(Value, Tree)>, Option<Value>, usize, BTreeMap<String, Span>),
 }
 
 impl Builder<'_> {
@@ -142,7 +146,7 @@ impl Builder<'_> {
                     stack.push(if matches!(event, Event::SequenceStart(..)) {
                         Frame::Seq(Vec::new(), start)
                     } else {
-                        Frame::Map(Vec::new(), None, start)
+                        Frame::Map(Vec::new(), None, start, BTreeMap::new())
                     });
                     None
                 }
@@ -150,7 +154,7 @@ impl Builder<'_> {
                     Some(Frame::Seq(items, start)) => {
                         Some(Tree::Seq(items, Span::new(self.file, start, span.end as usize)))
                     }
-                    Some(Frame::Map(entries, _, start)) => {
+                    Some(Frame::Map(entries, _, start, _)) => {
                         Some(Tree::Map(entries, Span::new(self.file, start, span.end as usize)))
                     }
                     None => None,
@@ -161,16 +165,14 @@ impl Builder<'_> {
             match stack.last_mut() {
                 None => roots.push(tree),
                 Some(Frame::Seq(items, _)) => items.push(tree),
-                Some(Frame::Map(entries, pending_key, _)) => match pending_key.take() {
+                Some(Frame::Map(entries, pending_key, _, seen)) => match pending_key.take() {
                     None => match tree {
                         Tree::Scalar(key) => {
                             if key.scalar == Scalar::String("<<".to_owned()) {
                                 self.fail(key.span, "YAML merge keys are not supported", "write the entries out");
                                 return Vec::new();
                             }
-                            if let Some((first, _)) = entries.iter().find(|(existing, _)| existing.scalar == key.scalar)
-                            {
-                                let first_span = first.span;
+                            if let Some(&first_span) = seen.get(&format!("{:?}", key.scalar)) {
                                 self.error.get_or_insert(
                                     Diagnostic::error(
                                         "syntax::yaml",
@@ -183,6 +185,7 @@ impl Builder<'_> {
                                 );
                                 return Vec::new();
                             }
+                            seen.insert(format!("{:?}", key.scalar), key.span);
                             *pending_key = Some(key);
                         }
                         other => {
@@ -204,11 +207,12 @@ impl Builder<'_> {
         if let Some(rest) = message.strip_prefix("while ") {
             message = rest.to_string();
         }
-        let help = if message.contains("tab") {
-            "indent with spaces: YAML does not allow tabs for indentation"
-        } else {
-            "check the indentation and the quoting on this line"
-        };
+        let help =
+            if message.split(|character: char| !character.is_alphabetic()).any(|word| matches!(word, "tab" | "tabs")) {
+                "indent with spaces: YAML does not allow tabs for indentation"
+            } else {
+                "check the indentation and the quoting on this line"
+            };
         self.fail(span, message, help);
     }
 }
