@@ -78,3 +78,21 @@ fn list_shows_every_service_once() {
     assert_eq!(services.as_array().unwrap().len(), 6);
     assert_eq!(services[0]["environments"], serde_json::json!(["staging", "production"]));
 }
+
+#[test]
+fn completions_and_the_manual_page_are_printed() {
+    let root = fixture("minimal");
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, stdout, _) = run(&["completions", shell], &root);
+        assert_eq!(code, 0, "{shell}");
+        assert!(stdout.contains("platc"), "{shell}");
+        assert!(stdout.contains("set-image"), "{shell} completes subcommands");
+    }
+    let (code, _, stderr) = run(&["completions", "tcsh"], &root);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, stdout, _) = run(&["man"], &root);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with(".ie \\n(.g .ds Aq"), "roff");
+    assert!(stdout.contains(".TH platc 1"));
+    assert!(stdout.contains("set\\-image"));
+}
