@@ -12,6 +12,7 @@ mod diagnostics;
 mod fixtures;
 mod formats;
 mod generated;
+mod hostile;
 mod inspect;
 mod scaffold;
 mod schemas;

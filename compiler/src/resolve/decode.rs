@@ -265,11 +265,12 @@ impl<'f> Decoder<'f, '_, '_> {
 
     fn names(&mut self, name: &'static str) -> Vec<String> {
         let mut names = Vec::new();
+        let mut seen = BTreeSet::new();
         for node in self.all(name) {
             self.reader.expect_entries(node, usize::MAX, &["name"]);
             for value in node.args.iter().chain(prop(node, "name")) {
                 if let Some(text) = self.reader.dns_label(value, &format!("`{name}` name"))
-                    && !names.contains(&text)
+                    && seen.insert(text.clone())
                 {
                     names.push(text);
                 }
@@ -291,8 +292,18 @@ impl<'f> Decoder<'f, '_, '_> {
                 .collect(),
         };
         self.reader.expect_entries(node, 0, &allowed);
-        for key in allowed {
-            if let Some(value) = prop(node, key)
+        // What `prop` finds for each key, in one pass: the last property, else
+        // the last child's argument.
+        let mut values: BTreeMap<&str, Option<&Value>> = BTreeMap::new();
+        for child in &node.children {
+            values.insert(&child.name, child.args.first());
+        }
+        for prop in &node.props {
+            values.insert(&prop.key, Some(&prop.value));
+        }
+        for (key, value) in values {
+            if (name != "catalog" || allowed.contains(&key))
+                && let Some(value) = value
                 && let Some(text) = self.reader.text(value, &format!("`{name} {key}`"))
             {
                 map.insert(key.to_owned(), text);
@@ -397,6 +408,7 @@ impl<'f> Decoder<'f, '_, '_> {
 
     fn ports(&mut self) -> Vec<model::Port> {
         let mut ports: Vec<model::Port> = Vec::new();
+        let (mut numbers, mut names) = (BTreeSet::new(), BTreeSet::new());
         for (index, node) in self.all("port").into_iter().enumerate() {
             self.reader.expect_entries(node, 1, &["port", "name", "protocol", "service-port", "expose"]);
             let Some(number_value) = arg(node, 0, "port") else {
@@ -434,9 +446,9 @@ impl<'f> Decoder<'f, '_, '_> {
                 None => number,
             };
             let expose = prop(node, "expose").and_then(|value| self.reader.bool(value, "`expose`")).unwrap_or(true);
-            if let Some(existing) = ports.iter().find(|port| port.number == number || port.name == name) {
+            if numbers.contains(&number) || names.contains(&name) {
                 let what =
-                    if existing.number == number { format!("port {number}") } else { format!("port name `{name}`") };
+                    if numbers.contains(&number) { format!("port {number}") } else { format!("port name `{name}`") };
                 self.reader.report(
                     Diagnostic::error("spec::duplicate-port", node.span, format!("{what} is declared twice"))
                         .primary_text("declared again here")
@@ -444,6 +456,8 @@ impl<'f> Decoder<'f, '_, '_> {
                 );
                 continue;
             }
+            numbers.insert(number);
+            names.insert(name.clone());
             ports.push(model::Port { name, number, protocol, service_port, expose });
         }
         ports

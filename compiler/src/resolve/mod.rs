@@ -243,50 +243,71 @@ pub fn service(
 }
 
 /// Merges `layer` over `merged`, field by field, by each field's merge rule.
+///
+/// Keyed items are found through an index rather than a scan, and replaced
+/// ones are left as holes until the end, so a layer with thousands of items
+/// (ports, dependencies) merges in linear time.
 fn merge_into(merged: &mut Vec<Node>, layer: &[Node], table: &'static [fields::Field]) {
+    let rule = |node: &Node| fields::find(table, &node.name).map_or(fields::Merge::Replace, |field| field.merge);
+    let mut slots: Vec<Option<Node>> = std::mem::take(merged).into_iter().map(Some).collect();
+    let mut keyed: std::collections::BTreeMap<(String, String), usize> = slots
+        .iter()
+        .enumerate()
+        .filter_map(|(index, slot)| slot.as_ref().map(|node| (index, node)))
+        .filter(|(_, node)| rule(node) == fields::Merge::Keyed)
+        .map(|(index, node)| (keyed_by(node), index))
+        .collect();
     for node in layer {
-        let rule = fields::find(table, &node.name).map_or(fields::Merge::Replace, |field| field.merge);
-        match rule {
+        match rule(node) {
             fields::Merge::Replace => {
-                merged.retain(|existing| existing.name != node.name);
-                merged.push(node.clone());
+                for slot in &mut slots {
+                    if slot.as_ref().is_some_and(|existing| existing.name == node.name) {
+                        *slot = None;
+                    }
+                }
+                slots.push(Some(node.clone()));
             }
             fields::Merge::Entries => {
-                let existing = merged.iter().position(|existing| existing.name == node.name);
-                match existing {
-                    Some(index) if node.args.is_empty() => {
-                        let mut base = merged.remove(index);
-                        let names: Vec<&str> = node
+                let existing =
+                    slots.iter().position(|slot| slot.as_ref().is_some_and(|existing| existing.name == node.name));
+                match existing.and_then(|index| slots[index].take()) {
+                    Some(mut base) if node.args.is_empty() => {
+                        let names: std::collections::BTreeSet<&str> = node
                             .props
                             .iter()
                             .map(|prop| prop.key.as_str())
                             .chain(node.children.iter().map(|child| child.name.as_str()))
                             .collect();
                         base.args.clear();
-                        base.props.retain(|prop| !names.contains(&prop.key.as_str()));
-                        base.children.retain(|child| !names.contains(&child.name.as_str()));
+                        base.props.retain(|prop| !names.contains(prop.key.as_str()));
+                        base.children.retain(|child| !names.contains(child.name.as_str()));
                         base.props.extend(node.props.iter().cloned());
                         base.children.extend(node.children.iter().cloned());
                         base.span = node.span;
                         base.name_span = node.name_span;
-                        merged.push(base);
+                        slots.push(Some(base));
                     }
-                    Some(index) => {
-                        merged.remove(index);
-                        merged.push(node.clone());
-                    }
-                    None => merged.push(node.clone()),
+                    _ => slots.push(Some(node.clone())),
                 }
             }
             fields::Merge::Keyed => {
                 for item in split_list(node) {
-                    let key = item_key(&item);
-                    merged.retain(|existing| existing.name != item.name || item_key(existing) != key);
-                    merged.push(item);
+                    let key = keyed_by(&item);
+                    if let Some(index) = keyed.get(&key) {
+                        slots[*index] = None;
+                    }
+                    keyed.insert(key, slots.len());
+                    slots.push(Some(item));
                 }
             }
         }
     }
+    *merged = slots.into_iter().flatten().collect();
+}
+
+/// What identifies a keyed item among the merged fields: its name and key.
+fn keyed_by(node: &Node) -> (String, String) {
+    (node.name.clone(), format!("{:?}", item_key(node)))
 }
 
 /// `depends-on a b` is `depends-on a` and `depends-on b`.
@@ -295,7 +316,8 @@ fn split_list(node: &Node) -> Vec<Node> {
     if !splits || node.args.len() < 2 || !node.props.is_empty() || !node.children.is_empty() {
         return vec![node.clone()];
     }
-    node.args.iter().map(|value| Node { args: vec![value.clone()], ..node.clone() }).collect()
+    let template = Node { args: Vec::new(), ..node.clone() };
+    node.args.iter().map(|value| Node { args: vec![value.clone()], ..template.clone() }).collect()
 }
 
 /// The key of a keyed item: its first argument or its `name`-like property.
