@@ -1194,7 +1194,6 @@ impl<'f> Decoder<'f, '_, '_> {
                     );
                     continue;
                 }
-                dependencies.retain(|existing| existing.service != service);
                 dependencies.push(Dependency {
                     service,
                     external,
@@ -1207,6 +1206,14 @@ impl<'f> Decoder<'f, '_, '_> {
                 });
             }
         }
+        // A later entry for a service replaces an earlier one, in its place.
+        let last: BTreeMap<String, usize> =
+            dependencies.iter().enumerate().map(|(index, dependency)| (dependency.service.clone(), index)).collect();
+        let mut index = 0;
+        dependencies.retain(|dependency| {
+            index += 1;
+            last.get(&dependency.service) == Some(&(index - 1))
+        });
         dependencies
     }
 
