@@ -14,6 +14,7 @@ mod formats;
 mod generated;
 mod hostile;
 mod inspect;
+mod properties;
 mod scaffold;
 mod schemas;
 mod set_image;
