@@ -165,6 +165,18 @@ impl<'a> IntoIterator for &'a Diagnostics {
     }
 }
 
+/// "`a`, `b` and `c`".
+pub fn list_and(names: &[&str]) -> String {
+    match names {
+        [] => "none".to_owned(),
+        [only] => format!("`{only}`"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|name| format!("`{name}`")).collect();
+            format!("{} and `{last}`", init.join(", "))
+        }
+    }
+}
+
 /// "did you mean `replicas`?" for the closest candidate, if any is close.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);

@@ -18,7 +18,7 @@ mod read;
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, list_and};
 use crate::model;
 use crate::source::Span;
 use crate::spec::{self, fields};
@@ -363,16 +363,4 @@ fn unknown_environment(span: Span, name: &str, defined: &[&str], active: &[&str]
         did_you_mean(name, active.iter().copied())
             .unwrap_or_else(|| format!("the environments are {}; define more in platform.kdl", list_and(active))),
     )
-}
-
-/// "`a`, `b` and `c`".
-fn list_and(names: &[&str]) -> String {
-    match names {
-        [] => "none".to_owned(),
-        [only] => format!("`{only}`"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|name| format!("`{name}`")).collect();
-            format!("{} and `{last}`", init.join(", "))
-        }
-    }
 }

@@ -40,7 +40,7 @@ mod rules {
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Label, Severity, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, Label, Severity, did_you_mean, list_and};
 use crate::model::{PolicyLevel, PolicySetting, Service};
 use crate::source::{FileId, Sources, Span};
 use crate::syntax::{Node, Scalar};
@@ -523,18 +523,6 @@ fn new_diagnostic(level: PolicyLevel, code: &'static str, span: Span, message: S
         diagnostic.severity = Severity::Warning;
     }
     diagnostic
-}
-
-/// "`a`, `b` and `c`".
-fn list_and(names: &[&str]) -> String {
-    match names {
-        [] => "none".to_owned(),
-        [only] => format!("`{only}`"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|name| format!("`{name}`")).collect();
-            format!("{} and `{last}`", init.join(", "))
-        }
-    }
 }
 
 /// Whether `inner` lies inside `outer`.
