@@ -11,9 +11,20 @@ pub fn run(path: &str, data: &[u8]) {
     let id = sources.add(SourceFile::new(path, text));
     let mut diagnostics = Diagnostics::default();
     let document = platc::syntax::parse(sources.get(id), id, &mut diagnostics);
+    // The nesting bound holds: what the parser built is no deeper than the
+    // limit its pre-check enforces (a string or comment the check misread
+    // would let deeper blocks through to the recursive parser).
+    let limit = if path.ends_with(".kdl") { 32 } else { 64 };
+    if !diagnostics.iter().any(|diagnostic| diagnostic.message.starts_with("nesting deeper than")) {
+        assert!(depth(&document.nodes) <= limit, "nesting deeper than {limit} got through");
+    }
     let _ = platc::spec::service(&document, id, &mut diagnostics);
     let _ = platc::spec::platform(&document, &mut diagnostics);
     check(&diagnostics, &sources);
+}
+
+fn depth(nodes: &[platc::syntax::Node]) -> usize {
+    nodes.iter().map(|node| 1 + depth(&node.children)).max().unwrap_or(0)
 }
 
 /// Every span is a range of char boundaries inside its file, and every
