@@ -142,45 +142,39 @@ pub fn create_new(folder: &Path, files: &[(String, String)]) -> Result<(), Error
 }
 
 fn create_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.to_owned(), source };
-    let folder = path.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
-    std::fs::create_dir_all(folder).map_err(io)?;
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = folder.join(format!(".{name}.platc-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::hard_link(&temporary, path)
-    })();
-    let _ = std::fs::remove_file(&temporary);
-    match result {
+    // A hard link fails when the file exists, so nothing is ever replaced.
+    match through_temporary(path, contents, |temporary, path| std::fs::hard_link(temporary, path)) {
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(Error::Exists(vec![path.display().to_string()]))
         }
-        other => other.map_err(io),
+        other => other.map_err(|source| Error::Io { path: path.to_owned(), source }),
     }
 }
 
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.to_owned(), source };
-    let folder = path.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
-    std::fs::create_dir_all(folder).map_err(io)?;
+    through_temporary(path, contents, |temporary, path| std::fs::rename(temporary, path))
+        .map_err(|source| Error::Io { path: path.to_owned(), source })
+}
+
+/// Writes `contents` to a temporary file beside `path`, then `place`s it
+/// (rename or hard link), so readers see the whole file or none of it. No
+/// fsync: after a crash a rebuild restores the tree, and an fsync per file
+/// made a 1,000-service build take most of a minute.
+fn through_temporary(
+    path: &Path,
+    contents: &[u8],
+    place: impl FnOnce(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let folder = path.parent().ok_or_else(|| std::io::Error::other("no parent folder"))?;
+    std::fs::create_dir_all(folder)?;
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = folder.join(format!(".{name}.platc-{}.tmp", std::process::id()));
-    let result = (|| {
-        // No fsync: the rename makes each file appear whole or not at all to
-        // every reader, and after a crash a rebuild restores the tree; an
-        // fsync per file made a 1,000-service build take most of a minute.
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(contents)?;
-        drop(file);
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.map_err(io)
+    let result = std::fs::File::create(&temporary)
+        .and_then(|mut file| file.write_all(contents))
+        .and_then(|()| place(&temporary, path));
+    // After a rename the temporary is gone; after a link or a failure it is removed.
+    let _ = std::fs::remove_file(&temporary);
+    result
 }
 
 /// Why writing `path` under `root` would land outside the repository, if it
