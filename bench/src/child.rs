@@ -199,7 +199,7 @@ fn load_and_compile(dir: &Path, measurement: &mut Measurement) -> (Workspace, Co
     measurement.peak_after_load_kib = peak_rss_kib();
 
     let start = Instant::now();
-    let compilation = platc::compile(&workspace);
+    let compilation = platc::compile_against(&workspace);
     let style = Style { color: false, width: 100 };
     let mut rendered = String::new();
     for diagnostic in &compilation.diagnostics {

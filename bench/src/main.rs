@@ -29,6 +29,11 @@
 mod child;
 mod synth;
 
+/// The allocator of the `platc` binary (`compiler/src/main.rs`), so that the
+/// children measure what the binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -34,6 +34,7 @@ pub struct Drift<'t> {
 
 /// Every file that differs between `tree` and the workspace, in path order.
 pub fn drift<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Vec<Drift<'t>> {
+    // Files the compilation found on disk already are not read again.
     let paths: Vec<(&str, &str)> = tree.iter().collect();
     let mut drifts: Vec<Drift> = paths
         .par_iter()

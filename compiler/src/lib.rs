@@ -65,6 +65,23 @@ pub struct Compilation {
 
 /// Compiles every service of the workspace, in parallel.
 pub fn compile(workspace: &Workspace) -> Compilation {
+    compile_keeping(workspace, &|_, _| true)
+}
+
+/// Compiles like [`compile`], comparing each file with the workspace's disk
+/// as it is emitted: the tree keeps the bytes of the files that differ (new,
+/// changed, or in the way) and only the paths of the others, which
+/// [`diff::drift`] and [`write::plan`] then skip. What `build`, `check` and
+/// `diff` run: an up-to-date repository of thousands of files is compared
+/// without holding its bytes.
+pub fn compile_against(workspace: &Workspace) -> Compilation {
+    compile_keeping(workspace, &|path, contents| !workspace.holds(path, contents))
+}
+
+/// Whether the tree keeps a file's bytes: `keep(path, contents)`.
+type Keep<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
+
+fn compile_keeping(workspace: &Workspace, keep: Keep) -> Compilation {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
 
@@ -126,7 +143,7 @@ pub fn compile(workspace: &Workspace) -> Compilation {
         per_service.into_iter().flatten().filter(|service| workspace.in_scope(&service.spec_path)).collect();
     let mut files = OutputTree::default();
     if !diagnostics.has_errors() {
-        let (tree, back_diagnostics) = back_end(&platform.model, &services, workspace);
+        let (tree, back_diagnostics) = back_end(&platform.model, &services, workspace, keep);
         diagnostics.extend(back_diagnostics);
         diagnostics.sort_and_dedup(&sources);
         if !diagnostics.has_errors() {
@@ -143,6 +160,7 @@ fn back_end(
     platform: &model::Platform,
     services: &[model::Service],
     workspace: &Workspace,
+    keep: Keep,
 ) -> (OutputTree, Diagnostics) {
     // Services arrive grouped by spec, environments in promotion order.
     let groups: Vec<&[model::Service]> = services.chunk_by(|left, right| left.spec_path == right.spec_path).collect();
@@ -165,7 +183,11 @@ fn back_end(
             let mut tree = OutputTree::default();
             for manifest in manifests {
                 let bytes = emit::manifest(&manifest);
-                tree.insert(manifest.path, bytes);
+                if keep(&manifest.path, &bytes) {
+                    tree.insert(manifest.path, bytes);
+                } else {
+                    tree.insert_on_disk(manifest.path);
+                }
             }
             (tree, diagnostics, synced)
         })
@@ -181,7 +203,11 @@ fn back_end(
     if platform_wide {
         for manifest in generate::platform_files(platform, services, &synced) {
             let bytes = emit::manifest(&manifest);
-            files.insert(manifest.path, bytes);
+            if keep(&manifest.path, &bytes) {
+                files.insert(manifest.path, bytes);
+            } else {
+                files.insert_on_disk(manifest.path);
+            }
         }
     }
     (files, diagnostics)

@@ -249,6 +249,20 @@ impl Workspace {
         std::fs::read_to_string(root.join(path)).ok()
     }
 
+    /// Whether `path` holds exactly `contents` now. A read error counts as no.
+    pub fn holds(&self, path: &str, contents: &str) -> bool {
+        if let Some(text) = self.memory.get(path) {
+            return **text == *contents;
+        }
+        let Some(root) = &self.root else { return false };
+        // Only an equal length is worth reading.
+        match std::fs::symlink_metadata(root.join(path)) {
+            Ok(metadata) if metadata.is_file() && metadata.len() == contents.len() as u64 => {}
+            _ => return false,
+        }
+        std::fs::read(root.join(path)).is_ok_and(|bytes| bytes == contents.as_bytes())
+    }
+
     /// What is at `path` now.
     pub fn existing(&self, path: &str) -> Existing {
         let text = match (&self.root, self.memory.get(path)) {

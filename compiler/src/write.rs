@@ -75,7 +75,19 @@ impl std::error::Error for Error {}
 
 /// Decides what to write; fails, writing nothing, if a file is in the way.
 pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>, Error> {
-    let outside: Vec<String> = tree.paths().filter_map(|path| outside(workspace.root(), path)).collect();
+    // Thousands of files share a few folders: each folder is looked at once.
+    let mut links: std::collections::BTreeMap<&str, Option<String>> = std::collections::BTreeMap::new();
+    let outside: Vec<String> = tree
+        .paths()
+        .filter_map(|path| {
+            if !is_plain(path) {
+                return Some(format!("`{path}` is not a relative path inside it"));
+            }
+            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            let link = links.entry(folder).or_insert_with(|| symbolic_link_in(workspace.root(), folder));
+            link.as_ref().map(|link| format!("`{path}` goes through the symbolic link `{link}`"))
+        })
+        .collect();
     if !outside.is_empty() {
         return Err(Error::Outside(outside));
     }
@@ -177,20 +189,20 @@ fn through_temporary(
     result
 }
 
-/// Why writing `path` under `root` would land outside the repository, if it
-/// would: a path that is not plain and relative, or one whose folder is a
-/// symbolic link (the walk does not follow links, and neither do writes).
-fn outside(root: Option<&Path>, path: &str) -> Option<String> {
-    let plain = !path.contains('\\') && path.split('/').all(|part| !matches!(part, "" | "." | ".."));
-    if !plain {
-        return Some(format!("`{path}` is not a relative path inside it"));
-    }
-    let mut folder = root?.to_owned();
-    let parts: Vec<&str> = path.split('/').collect();
-    for (index, part) in parts.iter().enumerate().take(parts.len() - 1) {
-        folder.push(part);
-        if folder.symlink_metadata().is_ok_and(|metadata| metadata.file_type().is_symlink()) {
-            return Some(format!("`{path}` goes through the symbolic link `{}`", parts[..=index].join("/")));
+/// A plain relative path: what a write may take without leaving the root.
+fn is_plain(path: &str) -> bool {
+    !path.contains('\\') && path.split('/').all(|part| !matches!(part, "" | "." | ".."))
+}
+
+/// The first part of `folder` (under `root`) that is a symbolic link, if
+/// any: the walk does not follow links, and neither do writes.
+fn symbolic_link_in(root: Option<&Path>, folder: &str) -> Option<String> {
+    let mut current = root?.to_owned();
+    let parts: Vec<&str> = if folder.is_empty() { Vec::new() } else { folder.split('/').collect() };
+    for (index, part) in parts.iter().enumerate() {
+        current.push(part);
+        if current.symlink_metadata().is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+            return Some(parts[..=index].join("/"));
         }
     }
     None

@@ -19,7 +19,7 @@ use crate::diff;
 use crate::report::{self, Style};
 use crate::workspace::Workspace;
 use crate::write;
-use crate::{Compilation, compile};
+use crate::{Compilation, compile, compile_against};
 
 /// Exit code: success.
 pub const OK: i32 = 0;
@@ -282,7 +282,7 @@ impl Cx<'_> {
             prefixes.push(relative.to_string_lossy().replace('\\', "/"));
         }
         workspace.set_scope(prefixes);
-        let compilation = compile(&workspace);
+        let compilation = compile_against(&workspace);
         self.report(&compilation);
         Ok((workspace, compilation))
     }
@@ -436,7 +436,7 @@ impl Cx<'_> {
         let spec = workspace.specs.iter().find(|spec| spec.path == spec_path).cloned().ok_or("the spec vanished")?;
         let edited = crate::edit::set_image(&spec, &args.environment, &args.tag).map_err(|error| error.to_string())?;
         workspace.update_spec(&spec_path, edited.clone());
-        let after = compile(&workspace);
+        let after = compile_against(&workspace);
         self.report(&after);
         if after.diagnostics.has_errors() {
             let _ = writeln!(self.err, "the edit would not compile: nothing written");
