@@ -572,11 +572,26 @@ fn pre_commit_hooks_run_check_and_fmt() {
     let hooks = hooks.as_array().unwrap();
     let ids: Vec<&str> = hooks.iter().map(|hook| hook["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["platc-fmt", "platc-check"]);
+    let mut commands = Vec::new();
     for hook in hooks {
         for key in ["name", "entry", "language"] {
             assert!(hook[key].is_string(), "{}: {key}", hook["id"]);
         }
-        assert!(hook["entry"].as_str().unwrap().starts_with("platc "), "{}", hook["id"]);
+        // A script of this repository that builds platc from pre-commit's
+        // clone (`.ci/run` runs the hooks through `pre-commit try-repo`).
+        assert_eq!(hook["language"], "script", "{}", hook["id"]);
+        let entry = hook["entry"].as_str().unwrap();
+        let command = entry.strip_prefix("scripts/pre-commit-platc ");
+        commands.push(command.unwrap_or_else(|| panic!("{}: {entry}", hook["id"])));
+    }
+    assert_eq!(commands, ["fmt", "check"]);
+    let script = read(&repo_root().join("scripts/pre-commit-platc"));
+    assert!(script.starts_with("#!/bin/sh\n"), "the hook script is a POSIX sh script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(repo_root().join("scripts/pre-commit-platc")).unwrap().permissions().mode();
+        assert!(mode & 0o111 != 0, "scripts/pre-commit-platc is not executable");
     }
     // What the entries run exists.
     let dir = repository();
@@ -623,5 +638,12 @@ fn the_backstage_template_validates_and_offers_new_s_parameters() {
     for language in LANGUAGES {
         assert!(text.contains(&format!("- {language}")), "language {language}");
     }
-    assert!(text.contains("platc:new") || text.contains("platc new"), "the template does not run `platc new`");
+    // `platc new` runs through the custom action of
+    // backstage/scaffolder-backend-module-platc, whose Node tests (run by
+    // `.ci/run`) check each such step's input against the action's schema.
+    let steps = template["spec"]["steps"].as_array().unwrap();
+    let ours: Vec<&Value> = steps.iter().filter(|step| step["action"] == "platc:new").collect();
+    assert_eq!(ours.len(), 1, "the template does not run `platc new`");
+    let action = read(&repo_root().join("backstage/scaffolder-backend-module-platc/src/action.ts"));
+    assert!(action.contains("export const ACTION_ID = 'platc:new';"), "the module does not define `platc:new`");
 }
