@@ -6,40 +6,53 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use platc::report::{self, Style};
-use platc::{Compilation, Workspace, diff, write};
+use platc::{Compilation, Workspace, cache, diff, write};
 
 /// What the parent asks a child to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scenario {
-    /// `platc build` on a tree with no `deploy/` folders yet.
+    /// `platc build` on a tree with no `deploy/` folders yet (and no cache).
     FullBuild,
-    /// `platc build` again: nothing changed, nothing may be written.
+    /// `platc build --no-cache` again: nothing changed, nothing may be written.
     NoopBuild,
-    /// `platc check` on an up-to-date tree: no drift.
+    /// `platc check --no-cache` on an up-to-date tree: no drift.
     Check,
+    /// `platc build` again, the build cache in place.
+    NoopBuildCached,
+    /// `platc check`, the build cache in place.
+    CheckCached,
 }
 
 impl Scenario {
-    pub(crate) const ALL: [Scenario; 3] = [Scenario::FullBuild, Scenario::NoopBuild, Scenario::Check];
+    pub(crate) const ALL: [Scenario; 5] =
+        [Scenario::FullBuild, Scenario::NoopBuild, Scenario::Check, Scenario::NoopBuildCached, Scenario::CheckCached];
 
     pub(crate) fn arg(self) -> &'static str {
         match self {
             Scenario::FullBuild => "full-build",
             Scenario::NoopBuild => "noop-build",
             Scenario::Check => "check",
+            Scenario::NoopBuildCached => "noop-build-cached",
+            Scenario::CheckCached => "check-cached",
         }
     }
 
     pub(crate) fn label(self) -> &'static str {
         match self {
             Scenario::FullBuild => "full build",
-            Scenario::NoopBuild => "no-op build",
-            Scenario::Check => "check",
+            Scenario::NoopBuild => "no-op build, no cache",
+            Scenario::Check => "check, no cache",
+            Scenario::NoopBuildCached => "no-op build, cache",
+            Scenario::CheckCached => "check, cache",
         }
     }
 
     pub(crate) fn parse(text: &str) -> Option<Scenario> {
         Scenario::ALL.into_iter().find(|scenario| scenario.arg() == text)
+    }
+
+    fn cached(self) -> bool {
+        matches!(self, Scenario::NoopBuildCached | Scenario::CheckCached)
     }
 }
 
@@ -56,6 +69,10 @@ pub(crate) struct Measurement {
     pub(crate) write: Duration,
     /// Dropping the plan, compilation and workspace, as the CLI does on return.
     pub(crate) teardown: Duration,
+    /// Looking the tree up in the build cache, and recording it there.
+    pub(crate) cache: Duration,
+    /// 1 when the cache answered and nothing was compiled.
+    pub(crate) hit: usize,
     /// From before loading to after teardown, in the child.
     pub(crate) total: Duration,
     pub(crate) files_written: usize,
@@ -99,6 +116,8 @@ const FIELDS: &[&str] = &[
     "peak_after_compile_kib",
     "peak_after_plan_kib",
     "cpu_us",
+    "cache_us",
+    "hit",
 ];
 
 impl Measurement {
@@ -124,6 +143,8 @@ impl Measurement {
             self.peak_after_compile_kib,
             self.peak_after_plan_kib,
             micros(self.cpu),
+            micros(self.cache),
+            count(self.hit),
         ]
     }
 
@@ -163,6 +184,8 @@ impl Measurement {
             peak_after_compile_kib: values[15],
             peak_after_plan_kib: values[16],
             cpu: Duration::from_micros(values[17]),
+            cache: Duration::from_micros(values[18]),
+            hit: count(values[19]),
             process: Duration::ZERO,
         })
     }
@@ -221,13 +244,37 @@ fn load_and_compile(dir: &Path, measurement: &mut Measurement) -> (Workspace, Co
     (workspace, compilation)
 }
 
-/// Runs one scenario on the repository at `dir`.
+/// Runs one scenario on the repository at `dir`, as `cli/mod.rs` does.
 pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
     let mut measurement = Measurement::default();
     let start = Instant::now();
+    let cache_start = cache::Start::now();
+    if scenario.cached() {
+        let phase = Instant::now();
+        let workspace =
+            Workspace::discover(dir).unwrap_or_else(|error| panic!("cannot load `{}`: {error}", dir.display()));
+        measurement.load = phase.elapsed();
+        measurement.peak_after_load_kib = peak_rss_kib();
+        let phase = Instant::now();
+        let lookup = cache::lookup(&workspace, cache_start);
+        measurement.cache = phase.elapsed();
+        if let cache::Lookup::Hit { files } = lookup {
+            measurement.hit = 1;
+            measurement.tree_files = files;
+            let phase = Instant::now();
+            drop(workspace);
+            measurement.teardown = phase.elapsed();
+            measurement.total = start.elapsed();
+            measurement.peak_rss_kib = peak_rss_kib();
+            measurement.cpu = cpu_time();
+            return measurement;
+        }
+        // A miss compiles, as the CLI does, from here on.
+        drop(workspace);
+    }
     let (workspace, compilation) = load_and_compile(dir, &mut measurement);
     match scenario {
-        Scenario::FullBuild | Scenario::NoopBuild => {
+        Scenario::FullBuild | Scenario::NoopBuild | Scenario::NoopBuildCached => {
             let phase = Instant::now();
             let plan = write::plan(&workspace, &compilation.files).unwrap_or_else(|error| panic!("plan: {error}"));
             measurement.plan = phase.elapsed();
@@ -249,19 +296,29 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
                     plan.removals.len()
                 );
             }
+            if scenario != Scenario::NoopBuild {
+                let phase = Instant::now();
+                cache::store(&workspace, &compilation.files, cache_start);
+                measurement.cache += phase.elapsed();
+            }
             let phase = Instant::now();
             drop(plan);
             drop(compilation);
             drop(workspace);
             measurement.teardown = phase.elapsed();
         }
-        Scenario::Check => {
+        Scenario::Check | Scenario::CheckCached => {
             let phase = Instant::now();
             let drifts = diff::drift(&workspace, &compilation.files);
             measurement.plan = phase.elapsed();
             measurement.peak_after_plan_kib = peak_rss_kib();
             measurement.drifts = drifts.len();
             assert!(drifts.is_empty(), "check after build must find no drift: {}", diff::summary(&drifts));
+            if scenario == Scenario::CheckCached {
+                let phase = Instant::now();
+                cache::store(&workspace, &compilation.files, cache_start);
+                measurement.cache += phase.elapsed();
+            }
             let phase = Instant::now();
             drop(drifts);
             drop(compilation);

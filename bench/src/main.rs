@@ -96,7 +96,7 @@ fn main() {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: platc-bench [--repeat R] [N…]\n       platc-bench --generate N --out DIR\n       platc-bench --scenario full-build|noop-build|check --dir DIR"
+        "usage: platc-bench [--repeat R] [N…]\n       platc-bench --generate N --out DIR\n       platc-bench --scenario full-build|noop-build|check|noop-build-cached|check-cached --dir DIR"
     );
     std::process::exit(2);
 }
@@ -144,6 +144,8 @@ struct SizeResult {
     full: Measurement,
     noop: Measurement,
     check: Measurement,
+    noop_cached: Measurement,
+    check_cached: Measurement,
 }
 
 fn bench_size(size: usize, repeat: usize) -> SizeResult {
@@ -181,6 +183,14 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
     assert_eq!(noop.files_written, 0, "a no-op build writes nothing");
     let check = median((0..repeat).map(|_| spawn(Scenario::Check, folder.path())).collect());
     assert_eq!(check.drifts, 0, "check after a build finds no drift");
+    // The first run with the cache reads every file the full build wrote
+    // (their times are too recent to trust), and records them as settled.
+    let verifying = spawn(Scenario::NoopBuildCached, folder.path());
+    let noop_cached = median((0..repeat).map(|_| spawn(Scenario::NoopBuildCached, folder.path())).collect());
+    let check_cached = median((0..repeat).map(|_| spawn(Scenario::CheckCached, folder.path())).collect());
+    for (name, run) in [("the verifying run", &verifying), ("no-op build", &noop_cached), ("check", &check_cached)] {
+        assert_eq!(run.hit, 1, "{name} with the cache must not compile");
+    }
 
     println!(
         "   compiled tree: {} files, {:.1} MB; {} diagnostics",
@@ -190,15 +200,21 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
     );
     println!();
     println!(
-        "   {:<12} {:>9} {:>9} {:>9} {:>14} {:>11} {:>13}",
+        "   {:<22} {:>9} {:>9} {:>9} {:>14} {:>11} {:>13}",
         "scenario", "wall ms", "child ms", "CPU ms", "files written", "MB written", "peak RSS MB"
     );
-    for (scenario, measurement) in
-        [(Scenario::FullBuild, &full), (Scenario::NoopBuild, &noop), (Scenario::Check, &check)]
-    {
+    let rows = [
+        ("full build", &full),
+        (Scenario::NoopBuild.label(), &noop),
+        (Scenario::Check.label(), &check),
+        ("cache, 1st run", &verifying),
+        (Scenario::NoopBuildCached.label(), &noop_cached),
+        (Scenario::CheckCached.label(), &check_cached),
+    ];
+    for (label, measurement) in rows {
         println!(
-            "   {:<12} {:>9} {:>9} {:>9} {:>14} {:>11.1} {:>13.1}",
-            scenario.label(),
+            "   {:<22} {:>9} {:>9} {:>9} {:>14} {:>11.1} {:>13.1}",
+            label,
             ms(measurement.process),
             ms(measurement.total),
             ms(measurement.cpu),
@@ -209,18 +225,17 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
     }
     println!();
     println!(
-        "   {:<12} {:>14} {:>9} {:>11} {:>9} {:>10} {:>9}",
-        "phases (ms)", "discover+load", "compile", "plan/diff", "write", "teardown", "process"
+        "   {:<22} {:>14} {:>9} {:>9} {:>11} {:>9} {:>10} {:>9}",
+        "phases (ms)", "discover+load", "cache", "compile", "plan/diff", "write", "teardown", "process"
     );
-    for (scenario, measurement) in
-        [(Scenario::FullBuild, &full), (Scenario::NoopBuild, &noop), (Scenario::Check, &check)]
-    {
+    for (label, measurement) in rows {
         // What the child does not time itself: exec, startup, exit.
         let process = measurement.process.saturating_sub(measurement.total);
         println!(
-            "   {:<12} {:>14} {:>9} {:>11} {:>9} {:>10} {:>9}",
-            scenario.label(),
+            "   {:<22} {:>14} {:>9} {:>9} {:>11} {:>9} {:>10} {:>9}",
+            label,
             ms(measurement.load),
+            ms(measurement.cache),
             ms(measurement.compile),
             ms(measurement.plan),
             ms(measurement.write),
@@ -229,13 +244,11 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
         );
     }
     println!();
-    println!("   {:<12} {:>14} {:>9} {:>11} {:>9}", "peak RSS MB", "after load", "compile", "plan/diff", "end");
-    for (scenario, measurement) in
-        [(Scenario::FullBuild, &full), (Scenario::NoopBuild, &noop), (Scenario::Check, &check)]
-    {
+    println!("   {:<22} {:>14} {:>9} {:>11} {:>9}", "peak RSS MB", "after load", "compile", "plan/diff", "end");
+    for (label, measurement) in rows {
         println!(
-            "   {:<12} {:>14.1} {:>9.1} {:>11.1} {:>9.1}",
-            scenario.label(),
+            "   {:<22} {:>14.1} {:>9.1} {:>11.1} {:>9.1}",
+            label,
             mb(measurement.peak_after_load_kib * 1024),
             mb(measurement.peak_after_compile_kib * 1024),
             mb(measurement.peak_after_plan_kib * 1024),
@@ -243,7 +256,7 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
         );
     }
     // `folder` is removed here.
-    SizeResult { full, noop, check }
+    SizeResult { full, noop, check, noop_cached, check_cached }
 }
 
 /// The file system a path is on, from `/proc/self/mounts`: `ext4 (/dev/vda)`.
@@ -289,8 +302,34 @@ struct Target {
 fn print_targets(results: &[(usize, SizeResult)]) {
     let targets = [
         Target { services: 1000, what: "full build", limit: 0.5, unit: "s", value: |r| seconds(r.full.process) },
-        Target { services: 1000, what: "no-op build", limit: 0.2, unit: "s", value: |r| seconds(r.noop.process) },
-        Target { services: 1000, what: "check", limit: 0.25, unit: "s", value: |r| seconds(r.check.process) },
+        Target {
+            services: 1000,
+            what: "no-op build (cache)",
+            limit: 0.2,
+            unit: "s",
+            value: |r| seconds(r.noop_cached.process),
+        },
+        Target {
+            services: 1000,
+            what: "check (cache)",
+            limit: 0.25,
+            unit: "s",
+            value: |r| seconds(r.check_cached.process),
+        },
+        Target {
+            services: 1000,
+            what: "no-op build (no cache)",
+            limit: 0.2,
+            unit: "s",
+            value: |r| seconds(r.noop.process),
+        },
+        Target {
+            services: 1000,
+            what: "check (no cache)",
+            limit: 0.25,
+            unit: "s",
+            value: |r| seconds(r.check.process),
+        },
         Target { services: 10_000, what: "full build", limit: 5.0, unit: "s", value: |r| seconds(r.full.process) },
         Target {
             services: 10_000,

@@ -24,6 +24,7 @@
 //! assert!(deployment.contains("image: ghcr.io/acme/hello:1.0.0"));
 //! ```
 
+pub mod cache;
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;
@@ -186,7 +187,7 @@ fn back_end(
                 if keep(&manifest.path, &bytes) {
                     tree.insert(manifest.path, bytes);
                 } else {
-                    tree.insert_on_disk(manifest.path);
+                    tree.insert_on_disk(manifest.path, emit::content_hash(&bytes));
                 }
             }
             (tree, diagnostics, synced)
@@ -206,7 +207,7 @@ fn back_end(
             if keep(&manifest.path, &bytes) {
                 files.insert(manifest.path, bytes);
             } else {
-                files.insert_on_disk(manifest.path);
+                files.insert_on_disk(manifest.path, emit::content_hash(&bytes));
             }
         }
     }

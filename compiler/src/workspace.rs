@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::emit::{HEADER_PREFIX, OutputTree};
 use crate::source::SourceFile;
@@ -36,6 +36,9 @@ pub struct Workspace {
     files: BTreeSet<String>,
     /// In memory: the contents of every other file.
     memory: BTreeMap<String, Arc<str>>,
+    /// Every other file a compilation read (`config-file`, `manifests`), for
+    /// the build cache.
+    reads: Arc<Mutex<BTreeSet<String>>>,
 }
 
 /// A failure that is not a mistake in the user's files.
@@ -96,6 +99,7 @@ impl Workspace {
             scope: Vec::new(),
             files: BTreeSet::new(),
             memory: BTreeMap::new(),
+            reads: Arc::default(),
         };
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
@@ -105,7 +109,7 @@ impl Workspace {
             .require_git(false)
             .follow_links(false)
             .sort_by_file_path(Ord::cmp)
-            .filter_entry(|entry| entry.file_name() != ".git")
+            .filter_entry(|entry| entry.file_name() != ".git" && entry.file_name() != crate::cache::FOLDER)
             .build();
         for entry in walker {
             let entry = match entry {
@@ -175,6 +179,7 @@ impl Workspace {
             scope: Vec::new(),
             files: BTreeSet::new(),
             memory: BTreeMap::new(),
+            reads: Arc::default(),
         };
         for (path, text) in files {
             let path: String = path.into();
@@ -237,8 +242,31 @@ impl Workspace {
         }
     }
 
+    /// The folders a run is limited to (repository-relative); empty for all.
+    pub fn scope(&self) -> &[String] {
+        &self.scope
+    }
+
+    /// Every file of the repository that is not a spec or `platform.kdl`, in path order.
+    pub fn other_files(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(String::as_str)
+    }
+
+    /// The YAML files among [`Workspace::other_files`]: where platc's own files are.
+    pub fn yaml_files(&self) -> impl Iterator<Item = &str> {
+        self.other_files().filter(|path| path.ends_with(".yaml") || path.ends_with(".yml"))
+    }
+
+    /// The other files compilations have read so far, in path order.
+    pub fn reads(&self) -> Vec<String> {
+        self.reads.lock().map(|reads| reads.iter().cloned().collect()).unwrap_or_default()
+    }
+
     /// Reads a repository file as text, for `config-file`.
     pub fn read(&self, path: &str) -> Option<String> {
+        if let Ok(mut reads) = self.reads.lock() {
+            reads.insert(path.to_owned());
+        }
         if let Some(text) = self.memory.get(path) {
             return Some(text.to_string());
         }

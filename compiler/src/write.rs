@@ -134,6 +134,15 @@ pub fn replace_source(workspace: &Workspace, path: &str, contents: &str) -> Resu
     write_atomically(&root.join(path), contents.as_bytes())
 }
 
+/// Writes the files of platc's build cache into `folder` (created if
+/// needed), each atomically: only [`crate::cache`] calls this.
+pub fn cache_files(folder: &Path, files: &[(&str, &str)]) -> Result<(), Error> {
+    for (name, contents) in files {
+        write_atomically(&folder.join(name), contents.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Creates new files of the user's (the scaffold of `platc new`) under
 /// `folder`, by relative path, each atomically. Refuses, writing nothing, if
 /// any of them exists; a file that appears meanwhile is not overwritten

@@ -186,13 +186,17 @@ impl Test {
         self.full(path).symlink_metadata().is_ok()
     }
 
-    /// Every file, folder and link under the root, with bytes and mtimes.
+    /// Every file, folder and link under the root, with bytes and mtimes;
+    /// not the build cache (`.platc-cache/`, see the cache tests).
     fn tree(&self) -> BTreeMap<String, Entry> {
         fn walk(root: &Path, folder: &Path, out: &mut BTreeMap<String, Entry>) {
             let entries = std::fs::read_dir(folder).unwrap_or_else(|error| panic!("{}: {error}", folder.display()));
             for entry in entries {
                 let path = entry.expect("a folder entry").path();
                 let relative = path.strip_prefix(root).expect("under the root").to_string_lossy().into_owned();
+                if relative == platc::cache::FOLDER {
+                    continue;
+                }
                 let fail = |error: std::io::Error| -> ! { panic!("{}: {error}", path.display()) };
                 let metadata = path.symlink_metadata().unwrap_or_else(|error| fail(error));
                 if metadata.is_symlink() {
@@ -847,4 +851,144 @@ fn a_symlink_to_a_folder_outside_the_root_is_not_followed() {
         std::fs::read_dir(outside.path()).unwrap().map(|entry| entry.unwrap().file_name()).collect();
     assert_eq!(outside_entries, ["platc.kdl"], "nothing written outside the root");
     test.exec(&["check"]).status(0).stdout_empty();
+}
+
+// ---------------------------------------------------------------- build cache
+
+/// Sets every file under the root (not the cache) to a modification time well
+/// in the past, as if the tree had been built long ago: the cache trusts the
+/// times of such files without reading them.
+fn age_every_file(test: &Test) {
+    let long_ago = SystemTime::now() - std::time::Duration::from_hours(1);
+    for path in test.files() {
+        let file = std::fs::File::options().write(true).open(test.full(&path)).expect("open to set its time");
+        file.set_modified(long_ago).expect("set the modification time");
+    }
+}
+
+/// Rewrites `path` in place with other bytes of the same length and the same
+/// modification time: only its change time (and contents) tell.
+fn tamper_keeping_size_and_time(test: &Test, path: &str, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let full = test.full(path);
+    let modified = full.metadata().and_then(|metadata| metadata.modified()).expect("a modification time");
+    let contents = test.read(path);
+    assert!(contents.contains(from), "{path} holds {from:?}");
+    let mut file = std::fs::File::options().write(true).open(&full).expect("open in place");
+    std::io::Write::write_all(&mut file, contents.replacen(from, to, 1).as_bytes()).expect("rewrite in place");
+    file.set_modified(modified).expect("restore the modification time");
+}
+
+#[test]
+fn the_cache_is_written_after_a_clean_run_and_never_after_a_failed_one() {
+    let test = Test::new().file("platc.kdl", "service hello {\n    image \"ghcr.io/acme/hello\"\n    port 70000\n}\n");
+    test.exec(&["build"]).status(1);
+    test.exec(&["check"]).status(1);
+    assert!(!test.exists(".platc-cache"), "a run with errors records nothing");
+
+    test.write("platc.kdl", HELLO);
+    test.exec(&["build"]).status(0).stderr_contains("20 files written");
+    assert!(test.exists(".platc-cache/tree"));
+    assert_eq!(test.read(".platc-cache/.gitignore").lines().last(), Some("*"), "git ignores the cache");
+    assert!(test.read(".platc-cache/CACHEDIR.TAG").starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
+    // The cache folder is not part of the repository: not compiled, not pruned.
+    test.exec(&["check", "--no-cache"]).status(0).stderr_contains("20 files up to date");
+
+    // Files just written are recorded unverified; a hit reads them, finds
+    // them unchanged and records their times once they are old enough.
+    let unverified =
+        |test: &Test| test.read(".platc-cache/tree").lines().filter(|line| line.contains(" - - - - ")).count();
+    assert_eq!(unverified(&test), 20);
+    age_every_file(&test);
+    test.exec(&["check"]).status(0).stderr_contains("20 files up to date");
+    assert_eq!(unverified(&test), 0, "the hit recorded the files' times:\n{}", test.read(".platc-cache/tree"));
+    test.exec(&["build"]).status(0).stderr_contains("0 files written, 0 files removed, 20 files unchanged");
+}
+
+#[test]
+fn the_cache_never_hides_a_hand_edit_of_a_generated_file() {
+    let test = Test::new().file("platc.kdl", HELLO);
+    test.exec(&["build"]).status(0);
+    // Right after the build, file times are too recent to trust: read.
+    tamper_keeping_size_and_time(&test, "deploy/staging/service.yaml", "port: 8080", "port: 8081");
+    test.exec(&["check"]).status(1).stdout_contains("+      port: 8080").stderr_contains("1 to change");
+    test.exec(&["build"]).status(0).stderr_contains("1 file written");
+
+    // Long-settled files are trusted by their times; an edit changes the
+    // change time even when size and modification time are put back.
+    age_every_file(&test);
+    test.exec(&["check", "--no-cache"]).status(0);
+    test.exec(&["check"]).status(0);
+    test.exec(&["check"]).status(0);
+    tamper_keeping_size_and_time(&test, "deploy/production/service.yaml", "port: 8080", "port: 8081");
+    test.exec(&["check"]).status(1).stderr_contains("1 to change");
+    test.exec(&["diff"]).status(0).stdout_contains("-      port: 8081");
+    test.exec(&["build"]).status(0).stderr_contains("1 file written");
+    test.exec(&["check"]).status(0);
+
+    // A deleted generated file is a file gone from the repository.
+    test.remove("deploy/staging/service.yaml");
+    test.exec(&["check"]).status(1).stderr_contains("1 to add");
+}
+
+#[test]
+fn the_cache_misses_when_an_input_or_the_set_of_files_changes() {
+    let test = Test::new().file("platc.kdl", HELLO);
+    test.exec(&["build"]).status(0);
+    age_every_file(&test);
+    test.exec(&["check"]).status(0);
+
+    // A spec edit.
+    test.write("platc.kdl", &HELLO.replace("port 8080", "port 8081"));
+    test.exec(&["check"]).status(1).stdout_contains("+      port: 8081");
+    test.exec(&["build"]).status(0).stderr_contains("written");
+
+    // A copy of a generated file elsewhere is an owned file to prune.
+    let copy = test.read("deploy/staging/service.yaml");
+    test.write("old/service.yaml", &copy);
+    test.exec(&["check"]).status(1).stderr_contains("1 to remove");
+    test.remove("old/service.yaml");
+    test.exec(&["check"]).status(0);
+
+    // A YAML file of the user's that comes to start with platc's header.
+    test.write("notes.yaml", "x: 1\n");
+    test.exec(&["check"]).status(0);
+    age_every_file(&test);
+    test.exec(&["check"]).status(0);
+    test.write("notes.yaml", "# Code generated by platc from x. DO NOT EDIT.\n");
+    test.exec(&["check"]).status(1).stderr_contains("1 to remove");
+    test.remove("notes.yaml");
+    test.exec(&["check"]).status(0);
+}
+
+#[test]
+fn the_cache_rereads_the_files_a_spec_reads() {
+    let spec = "service hello {\n    image \"ghcr.io/acme/hello:1.0.0\"\n    port 8080\n    config-file \"/etc/app/config.yaml\" from=\"config/app.yaml\"\n}\n";
+    let test = Test::new().file("platc.kdl", spec).file("config/app.yaml", "level: info\n");
+    test.exec(&["build"]).status(0);
+    age_every_file(&test);
+    test.exec(&["check"]).status(0);
+    test.write("config/app.yaml", "level: warn\n");
+    test.exec(&["check"]).status(1).stdout_contains("level: warn");
+}
+
+#[test]
+fn a_damaged_or_foreign_cache_record_is_a_miss() {
+    let test = Test::new().file("platc.kdl", HELLO);
+    test.exec(&["build"]).status(0);
+    for record in [
+        "",
+        "platc-cache 1\n",
+        "platc-cache 1\nfingerprint zz\n",
+        "platc-cache 1\nfingerprint 00\nfile x\n",
+        "\u{0}\u{1}binary",
+    ] {
+        test.write(".platc-cache/tree", record);
+        test.write(
+            "deploy/staging/service.yaml",
+            "# Code generated by platc from platc.kdl. DO NOT EDIT.\nstale: true\n",
+        );
+        test.exec(&["check"]).status(1).stderr_contains("1 to change");
+        test.exec(&["build"]).status(0).stderr_contains("1 file written");
+    }
 }

@@ -15,11 +15,11 @@ mod fmt;
 mod inspect;
 mod new;
 
-use crate::diff;
 use crate::report::{self, Style};
 use crate::workspace::Workspace;
 use crate::write;
 use crate::{Compilation, compile, compile_against};
+use crate::{cache, diff};
 
 /// Exit code: success.
 pub const OK: i32 = 0;
@@ -46,11 +46,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Compile every service and write the tree (only files that changed).
-    Build(Paths),
+    Build(Run),
     /// Compile and compare with the committed tree; exit 1 with a diff if stale.
-    Check(Paths),
+    Check(Run),
     /// Print what `build` would change, as a unified diff; exit 0 even when stale.
-    Diff(Paths),
+    Diff(Run),
     /// Compile and report diagnostics, writing nothing.
     Validate(Paths),
     /// Set a service's image tag in one environment (a format-preserving edit
@@ -160,6 +160,16 @@ struct SetImage {
 }
 
 #[derive(Debug, clap::Args)]
+struct Run {
+    #[command(flatten)]
+    paths: Paths,
+    /// Compile even when the build cache (`.platc-cache/` at the root) says
+    /// that nothing changed since the last run that left the tree up to date.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Debug, clap::Args)]
 struct Paths {
     /// The repository, or folders in it: only the services under them are
     /// compiled. The root is the nearest folder above with `platform.kdl`.
@@ -207,9 +217,9 @@ where
     };
     let mut cx = Cx { out, err, style, format };
     let result = match &cli.command {
-        Command::Build(paths) => cx.build(cwd, paths),
-        Command::Check(paths) => cx.check(cwd, paths, true),
-        Command::Diff(paths) => cx.check(cwd, paths, false),
+        Command::Build(run) => cx.build(cwd, run),
+        Command::Check(run) => cx.check(cwd, run, true),
+        Command::Diff(run) => cx.check(cwd, run, false),
         Command::Validate(paths) => cx.validate(cwd, paths),
         Command::SetImage(args) => cx.set_image(cwd, args),
         Command::Explain(args) => cx.explain(cwd, args),
@@ -267,8 +277,8 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    /// Loads the workspace and compiles the services under `paths`.
-    fn compile(&mut self, cwd: &Path, paths: &Paths) -> Result<(Workspace, Compilation), String> {
+    /// Loads the workspace, limited to the services under `paths`.
+    fn load(cwd: &Path, paths: &Paths) -> Result<Workspace, String> {
         let absolute: Vec<PathBuf> = paths.paths.iter().map(|path| cwd.join(path)).collect();
         let first = absolute.first().cloned().unwrap_or_else(|| cwd.to_owned());
         let mut workspace = Workspace::discover(&first).map_err(|error| error.to_string())?;
@@ -282,6 +292,12 @@ impl Cx<'_> {
             prefixes.push(relative.to_string_lossy().replace('\\', "/"));
         }
         workspace.set_scope(prefixes);
+        Ok(workspace)
+    }
+
+    /// Loads the workspace and compiles the services under `paths`.
+    fn compile(&mut self, cwd: &Path, paths: &Paths) -> Result<(Workspace, Compilation), String> {
+        let workspace = Cx::load(cwd, paths)?;
         let compilation = compile_against(&workspace);
         self.report(&compilation);
         Ok((workspace, compilation))
@@ -319,14 +335,24 @@ impl Cx<'_> {
         }
     }
 
-    fn build(&mut self, cwd: &Path, paths: &Paths) -> Result<i32, String> {
-        let (workspace, compilation) = self.compile(cwd, paths)?;
+    fn build(&mut self, cwd: &Path, run: &Run) -> Result<i32, String> {
+        let start = cache::Start::now();
+        let workspace = Cx::load(cwd, &run.paths)?;
+        if !run.no_cache
+            && let cache::Lookup::Hit { files: unchanged } = cache::lookup(&workspace, start)
+        {
+            let _ = writeln!(self.err, "0 files written, 0 files removed, {} unchanged", files(unchanged));
+            return Ok(OK);
+        }
+        let compilation = compile_against(&workspace);
+        self.report(&compilation);
         if compilation.diagnostics.has_errors() {
             let _ = writeln!(self.err, "nothing written");
             return Ok(FINDINGS);
         }
         let plan = write::plan(&workspace, &compilation.files).map_err(|error| error.to_string())?;
         write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
+        remember(&workspace, &compilation, run, start);
         let _ = writeln!(
             self.err,
             "{} written, {} removed, {} unchanged",
@@ -337,13 +363,25 @@ impl Cx<'_> {
         Ok(OK)
     }
 
-    fn check(&mut self, cwd: &Path, paths: &Paths, strict: bool) -> Result<i32, String> {
-        let (workspace, compilation) = self.compile(cwd, paths)?;
+    fn check(&mut self, cwd: &Path, run: &Run, strict: bool) -> Result<i32, String> {
+        let start = cache::Start::now();
+        let workspace = Cx::load(cwd, &run.paths)?;
+        if !run.no_cache
+            && let cache::Lookup::Hit { files: unchanged } = cache::lookup(&workspace, start)
+        {
+            if strict {
+                let _ = writeln!(self.err, "{} up to date", files(unchanged));
+            }
+            return Ok(OK);
+        }
+        let compilation = compile_against(&workspace);
+        self.report(&compilation);
         if compilation.diagnostics.has_errors() {
             return Ok(FINDINGS);
         }
         let drifts = diff::drift(&workspace, &compilation.files);
         if drifts.is_empty() {
+            remember(&workspace, &compilation, run, start);
             if strict {
                 let _ = writeln!(self.err, "{} up to date", files(compilation.files.len()));
             }
@@ -455,6 +493,15 @@ impl Cx<'_> {
             files(plan.writes.len())
         );
         Ok(OK)
+    }
+}
+
+/// After a run that left the disk equal to the compiled tree: records it in
+/// the build cache when the compilation had nothing to say (diagnostics are
+/// printed by compiling, so a run with any is never skipped).
+fn remember(workspace: &Workspace, compilation: &Compilation, run: &Run, start: cache::Start) {
+    if !run.no_cache && compilation.diagnostics.is_empty() {
+        cache::store(workspace, &compilation.files, start);
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{Cx, ERROR, FINDINGS, Paths};
+use super::{Cx, ERROR, FINDINGS, Paths, Run};
 use crate::source::SourceFile;
 use crate::workspace::{PLATFORM_FILE, SPEC_FILES, Workspace};
 use crate::{compile, write};
@@ -238,7 +238,7 @@ impl Cx<'_> {
             let _ = writeln!(self.out, "{}", shown.display());
         }
         let repository = root.unwrap_or_else(|| full.clone());
-        let code = self.build(cwd, &Paths { paths: vec![repository] })?;
+        let code = self.build(cwd, &Run { paths: Paths { paths: vec![repository] }, no_cache: false })?;
         if code == super::OK {
             let _ = writeln!(
                 self.err,

@@ -1,0 +1,311 @@
+//! The build cache: lets `build`, `check` and `diff` skip compiling when
+//! nothing a compilation reads has changed since a run that left the tree up
+//! to date, the way `git status` trusts its index.
+//!
+//! After such a run (no diagnostics at all, the disk equal to the compiled
+//! tree), [`store`] records in `<root>/.platc-cache/tree` a fingerprint of the
+//! inputs and, for every YAML file of the repository, its size, times and
+//! inode, and for generated files the hash of their bytes. [`lookup`] answers
+//! [`Lookup::Hit`] only when:
+//!
+//! - the fingerprint is the same: the same platc binary (version, size and
+//!   modification time of the executable), the same scope, the same
+//!   `platform.kdl` and spec texts, the same list of files in the repository
+//!   (a file added, removed or renamed anywhere misses);
+//! - every other file the compilation read (`config-file`, `manifests`) still
+//!   hashes the same;
+//! - every recorded YAML file still has the recorded size, times and inode,
+//!   or, when they differ, still has the recorded bytes (a generated file) or
+//!   still does not start with platc's header (any other YAML file, which
+//!   would otherwise be an owned file to prune).
+//!
+//! Since compilation is a pure function of those inputs, a hit means the
+//! compilation would produce the recorded tree, and the disk holds it: no
+//! drift, nothing to write. Anything else is a miss, and the caller compiles.
+//!
+//! Times are trusted only for files last modified more than a second before
+//! the run that recorded them began (a file edited while platc was writing or
+//! reading it must be read again): others are recorded as unverified and read
+//! on the next lookup, which then records them again. The folder holds a
+//! `.gitignore` of `*` and a `CACHEDIR.TAG`, so git and backup tools skip it.
+//!
+//! Reads and writes only under `.platc-cache/`, and reads the files it
+//! verifies: with `workspace.rs` and `write.rs`, the third module that touches
+//! the disk. A cache that cannot be read or written is no cache: the run
+//! compiles as if there were none.
+#![allow(clippy::disallowed_methods)]
+
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+
+use crate::emit::{HEADER_PREFIX, OutputTree, content_hash};
+use crate::workspace::Workspace;
+
+/// The cache folder, at the repository root.
+pub const FOLDER: &str = ".platc-cache";
+/// The record, in the folder.
+const RECORD: &str = "tree";
+/// The record's first line; a record of another version is a miss.
+const MAGIC: &str = "platc-cache 1";
+
+/// What [`lookup`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The tree on disk is what a compilation would produce: `files` files.
+    Hit { files: usize },
+    /// Compile.
+    Miss,
+}
+
+/// The moment a run starts, for [`store`]: files modified after it (or up to
+/// a second before) are recorded as unverified.
+#[derive(Debug, Clone, Copy)]
+pub struct Start(SystemTime);
+
+impl Start {
+    pub fn now() -> Start {
+        // Compared with file times only; never reaches the output.
+        Start(SystemTime::now())
+    }
+
+    /// Whether a file modified at `modified` can be trusted by its times.
+    fn settled(self, modified: SystemTime) -> bool {
+        modified + Duration::from_secs(1) < self.0
+    }
+}
+
+/// One YAML file as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    path: String,
+    /// `None`: unverified, read it on the next lookup.
+    stamp: Option<Stamp>,
+    /// For a generated file, the hash of its bytes; `None` for another YAML
+    /// file (which does not start with the header).
+    hash: Option<u64>,
+}
+
+/// What a file's metadata says of its identity and last change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: u128,
+    changed: i128,
+    inode: u64,
+}
+
+/// The parsed record.
+#[derive(Debug, Default)]
+struct Record {
+    fingerprint: u64,
+    /// Files the compilation read, with the hash of their text.
+    reads: Vec<(String, u64)>,
+    entries: Vec<Entry>,
+}
+
+fn record_path(root: &Path) -> PathBuf {
+    root.join(FOLDER).join(RECORD)
+}
+
+/// Whether the tree on disk is what compiling `workspace` would produce.
+pub fn lookup(workspace: &Workspace, start: Start) -> Lookup {
+    let Some(root) = workspace.root() else { return Lookup::Miss };
+    let Some(fingerprint) = fingerprint(workspace) else { return Lookup::Miss };
+    let Some(record) = std::fs::read_to_string(record_path(root)).ok().and_then(|text| parse(&text)) else {
+        return Lookup::Miss;
+    };
+    if record.fingerprint != fingerprint {
+        return Lookup::Miss;
+    }
+    let reads_unchanged = record.reads.par_iter().all(|(path, hash)| {
+        std::fs::read(root.join(path)).is_ok_and(|bytes| content_hash(&String::from_utf8_lossy(&bytes)) == *hash)
+    });
+    if !reads_unchanged {
+        return Lookup::Miss;
+    }
+    // Each file: trusted by its stamp, or read again.
+    let checked: Vec<Option<Entry>> = record
+        .entries
+        .par_iter()
+        .map(|entry| {
+            let full = root.join(&entry.path);
+            let metadata = std::fs::symlink_metadata(&full).ok()?;
+            if !metadata.is_file() {
+                return None;
+            }
+            let now = stamp(&metadata);
+            if entry.stamp.is_some() && entry.stamp == now {
+                return Some(entry.clone());
+            }
+            let bytes = std::fs::read(&full).ok()?;
+            let same = match entry.hash {
+                Some(hash) => std::str::from_utf8(&bytes).is_ok_and(|text| content_hash(text) == hash),
+                None => !bytes.starts_with(HEADER_PREFIX.as_bytes()),
+            };
+            let settled = metadata.modified().is_ok_and(|modified| start.settled(modified));
+            same.then(|| Entry { stamp: if settled { now } else { None }, ..entry.clone() })
+        })
+        .collect();
+    let Some(entries) = checked.into_iter().collect::<Option<Vec<Entry>>>() else { return Lookup::Miss };
+    let files = entries.iter().filter(|entry| entry.hash.is_some()).count();
+    if entries != record.entries {
+        // Files read again: record what they are now, so the next run trusts them.
+        let refreshed = Record { entries, ..record };
+        save(root, &refreshed);
+    }
+    Lookup::Hit { files }
+}
+
+/// Records that the disk holds `tree`, the whole compilation of `workspace`
+/// (no diagnostics, no drift), and which files it read.
+pub fn store(workspace: &Workspace, tree: &OutputTree, start: Start) {
+    let Some(root) = workspace.root() else { return };
+    let Some(fingerprint) = fingerprint(workspace) else { return };
+    let mut reads = Vec::new();
+    for path in workspace.reads() {
+        let Ok(bytes) = std::fs::read(root.join(&path)) else { return };
+        reads.push((path, content_hash(&String::from_utf8_lossy(&bytes))));
+    }
+    let others: Vec<&str> =
+        workspace.yaml_files().filter(|path| !tree.contains(path) && workspace.in_scope(path)).collect();
+    if others.iter().chain(tree.paths().collect::<Vec<_>>().iter()).any(|path| path.contains(['\n', '\r'])) {
+        // The record is line-based.
+        return;
+    }
+    let generated: Vec<(&str, Option<u64>)> =
+        tree.hashes().into_iter().map(|(path, hash)| (path, Some(hash))).collect();
+    let entries: Option<Vec<Entry>> = generated
+        .into_par_iter()
+        .chain(others.into_par_iter().map(|path| (path, None)))
+        .map(|(path, hash)| {
+            let metadata = std::fs::symlink_metadata(root.join(path)).ok()?;
+            let settled = metadata.modified().is_ok_and(|modified| start.settled(modified));
+            Some(Entry { path: path.to_owned(), stamp: if settled { stamp(&metadata) } else { None }, hash })
+        })
+        .collect();
+    // A file gone meanwhile: record nothing.
+    let Some(entries) = entries else { return };
+    save(root, &Record { fingerprint, reads, entries });
+}
+
+/// Removes the record, so the next run compiles (after a run that found
+/// drift or diagnostics).
+pub fn forget(workspace: &Workspace) {
+    if let Some(root) = workspace.root() {
+        let _ = std::fs::remove_file(record_path(root));
+    }
+}
+
+fn save(root: &Path, record: &Record) {
+    let mut text = format!("{MAGIC}\nfingerprint {:016x}\n", record.fingerprint);
+    for (path, hash) in &record.reads {
+        let _ = writeln!(text, "read {hash:016x} {path}");
+    }
+    for entry in &record.entries {
+        let hash = entry.hash.map_or_else(|| "-".to_owned(), |hash| format!("{hash:016x}"));
+        match entry.stamp {
+            Some(stamp) => {
+                let _ = writeln!(
+                    text,
+                    "file {hash} {} {} {} {} {}",
+                    stamp.len, stamp.modified, stamp.changed, stamp.inode, entry.path
+                );
+            }
+            None => {
+                let _ = writeln!(text, "file {hash} - - - - {}", entry.path);
+            }
+        }
+    }
+    let folder = root.join(FOLDER);
+    let _ = crate::write::cache_files(
+        &folder,
+        &[
+            (".gitignore", "# Written by platc: its build cache, never committed.\n*\n"),
+            ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# The build cache of platc.\n"),
+            (RECORD, &text),
+        ],
+    );
+}
+
+fn parse(text: &str) -> Option<Record> {
+    let mut lines = text.lines();
+    if lines.next()? != MAGIC {
+        return None;
+    }
+    let fingerprint = u64::from_str_radix(lines.next()?.strip_prefix("fingerprint ")?, 16).ok()?;
+    let mut record = Record { fingerprint, ..Record::default() };
+    for line in lines {
+        let (kind, rest) = line.split_once(' ')?;
+        match kind {
+            "read" => {
+                let (hash, path) = rest.split_once(' ')?;
+                record.reads.push((path.to_owned(), u64::from_str_radix(hash, 16).ok()?));
+            }
+            "file" => {
+                let mut fields = rest.splitn(6, ' ');
+                let hash = fields.next()?;
+                let hash = if hash == "-" { None } else { Some(u64::from_str_radix(hash, 16).ok()?) };
+                let numbers: Vec<&str> = (0..4).map(|_| fields.next()).collect::<Option<_>>()?;
+                let path = fields.next()?.to_owned();
+                let stamp = if numbers.iter().all(|number| *number == "-") {
+                    None
+                } else {
+                    Some(Stamp {
+                        len: numbers[0].parse().ok()?,
+                        modified: numbers[1].parse().ok()?,
+                        changed: numbers[2].parse().ok()?,
+                        inode: numbers[3].parse().ok()?,
+                    })
+                };
+                record.entries.push(Entry { path, stamp, hash });
+            }
+            _ => return None,
+        }
+    }
+    Some(record)
+}
+
+fn stamp(metadata: &std::fs::Metadata) -> Option<Stamp> {
+    let modified = metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+    let (changed, inode) = change_and_inode(metadata);
+    Some(Stamp { len: metadata.len(), modified, changed, inode })
+}
+
+#[cfg(unix)]
+fn change_and_inode(metadata: &std::fs::Metadata) -> (i128, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (i128::from(metadata.ctime()) * 1_000_000_000 + i128::from(metadata.ctime_nsec()), metadata.ino())
+}
+
+#[cfg(not(unix))]
+fn change_and_inode(_: &std::fs::Metadata) -> (i128, u64) {
+    (0, 0)
+}
+
+/// Everything a compilation depends on besides the files it reads through
+/// the workspace: `None` when it cannot be known (an in-memory workspace, an
+/// executable that cannot be found), which disables the cache.
+fn fingerprint(workspace: &Workspace) -> Option<u64> {
+    workspace.root()?;
+    let executable = std::env::current_exe().ok()?;
+    let metadata = std::fs::metadata(executable).ok()?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    MAGIC.hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    metadata.len().hash(&mut hasher);
+    metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos().hash(&mut hasher);
+    workspace.scope().hash(&mut hasher);
+    workspace.platform.as_ref().map(|file| (&file.path, &*file.text)).hash(&mut hasher);
+    for spec in &workspace.specs {
+        (&spec.path, &*spec.text).hash(&mut hasher);
+    }
+    workspace.problems.hash(&mut hasher);
+    for path in workspace.other_files() {
+        path.hash(&mut hasher);
+    }
+    Some(hasher.finish())
+}
