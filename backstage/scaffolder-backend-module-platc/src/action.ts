@@ -217,6 +217,34 @@ export function platcArguments(input: PlatcNewInput, folder: string): string[] {
   return args;
 }
 
+/**
+ * The build cache platc keeps at a repository's root (`.platc-cache/`, with a
+ * `.gitignore` of `*`). The scaffolder's publishers do not read `.gitignore`
+ * files inside dot folders, so one that `platc new` leaves in the workspace
+ * would be committed with the service: the action removes those it created.
+ */
+const PLATC_CACHE = '.platc-cache';
+
+/** The caches that exist where platc may keep one for `folder`: at the
+ * workspace, at the folder, or between (platc's repository root is the
+ * nearest with `platform.kdl`, else the folder). */
+async function platcCaches(workspace: string, folder: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  let current = '';
+  for (const part of ['', ...folder.split('/')]) {
+    current = part ? path.join(current, part) : current;
+    const cache = path.join(workspace, current, PLATC_CACHE);
+    const exists = await fs.lstat(cache).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      found.add(cache);
+    }
+  }
+  return found;
+}
+
 /** How to run platc. */
 export interface PlatcNewActionOptions {
   /** The `platc` executable: a path, or a name looked up on PATH (default `platc`). */
@@ -258,6 +286,7 @@ export function createPlatcNewAction(options: PlatcNewActionOptions = {}) {
       const input = parseInput(ctx.input);
       const folder = await folderInWorkspace(ctx.workspacePath, input.path ?? input.name);
       const args = platcArguments(input, folder);
+      const caches = await platcCaches(ctx.workspacePath, folder);
       ctx.logger.info(`Running ${[binary, ...args].join(' ')}`);
       try {
         await executeShellCommand({
@@ -275,6 +304,12 @@ export function createPlatcNewAction(options: PlatcNewActionOptions = {}) {
         throw new Error(
           `platc:new: ${(error as Error).message}; platc's diagnostics are in the log above`,
         );
+      } finally {
+        for (const cache of await platcCaches(ctx.workspacePath, folder)) {
+          if (!caches.has(cache)) {
+            await fs.rm(cache, { recursive: true, force: true });
+          }
+        }
       }
       ctx.output('path', folder);
       const catalogInfo = `${folder}/catalog-info.yaml`;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { JsonObject } from '@backstage/types';
+import { serializeDirectoryContents } from '@backstage/plugin-scaffolder-node';
 import module, { createPlatcNewAction } from '../src';
 import {
   platcBinary,
@@ -58,6 +59,13 @@ describe('platc:new with the real platc', () => {
     });
     // platc's own output reaches the task log.
     assert.ok(run.logs.some(line => line.includes('created `svc-a`')), run.logs.join('\n'));
+    // What publish:github:pull-request would commit (it serializes the
+    // workspace honouring .gitignore files): the service's folder, and
+    // nothing else platc leaves behind, such as its build cache.
+    const published = (await serializeDirectoryContents(workspace, { gitignore: true }))
+      .map(file => file.path)
+      .sort();
+    assert.deepEqual(published, ['platform.kdl', ...files.map(file => `services/svc-a/${file}`)].sort());
   });
 
   it('writes every language and kind, and YAML specs', async () => {
@@ -83,6 +91,17 @@ describe('platc:new with the real platc', () => {
     const run = await runAction(action, workspace, { name: 'solo' });
     assert.ok(fs.existsSync(path.join(workspace, 'solo/platc.kdl')));
     assert.equal(run.outputs.path, 'solo');
+  });
+
+  it('removes only the build cache it made', async () => {
+    const workspace = platformWorkspace();
+    await runAction(action, workspace, valid);
+    assert.ok(!fs.existsSync(path.join(workspace, '.platc-cache')));
+    // One that was there before the step is the repository's business.
+    fs.mkdirSync(path.join(workspace, '.platc-cache'));
+    fs.writeFileSync(path.join(workspace, '.platc-cache/kept'), '');
+    await runAction(action, workspace, { ...valid, name: 'svc-b', path: 'services/svc-b' });
+    assert.ok(fs.existsSync(path.join(workspace, '.platc-cache/kept')));
   });
 
   it('fails when platc fails, with its diagnostics in the log', async () => {
