@@ -298,7 +298,7 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             }
             if scenario != Scenario::NoopBuild {
                 let phase = Instant::now();
-                cache::store(&workspace, &compilation.files, cache_start);
+                cache::store(&workspace, &compilation.files, &plan.removals, cache_start);
                 measurement.cache += phase.elapsed();
             }
             let phase = Instant::now();
@@ -316,7 +316,7 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             assert!(drifts.is_empty(), "check after build must find no drift: {}", diff::summary(&drifts));
             if scenario == Scenario::CheckCached {
                 let phase = Instant::now();
-                cache::store(&workspace, &compilation.files, cache_start);
+                cache::store(&workspace, &compilation.files, &[], cache_start);
                 measurement.cache += phase.elapsed();
             }
             let phase = Instant::now();

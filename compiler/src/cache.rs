@@ -35,6 +35,7 @@
 //! compiles as if there were none.
 #![allow(clippy::disallowed_methods)]
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -114,7 +115,7 @@ fn record_path(root: &Path) -> PathBuf {
 /// Whether the tree on disk is what compiling `workspace` would produce.
 pub fn lookup(workspace: &Workspace, start: Start) -> Lookup {
     let Some(root) = workspace.root() else { return Lookup::Miss };
-    let Some(fingerprint) = fingerprint(workspace) else { return Lookup::Miss };
+    let Some(fingerprint) = fingerprint(workspace, workspace.other_files()) else { return Lookup::Miss };
     let Some(record) = std::fs::read_to_string(record_path(root)).ok().and_then(|text| parse(&text)) else {
         return Lookup::Miss;
     };
@@ -161,10 +162,17 @@ pub fn lookup(workspace: &Workspace, start: Start) -> Lookup {
 }
 
 /// Records that the disk holds `tree`, the whole compilation of `workspace`
-/// (no diagnostics, no drift), and which files it read.
-pub fn store(workspace: &Workspace, tree: &OutputTree, start: Start) {
+/// (no diagnostics, no drift), and which files it read. `removed` are the
+/// files the run pruned: with the files it wrote, the repository's files are
+/// now what the workspace found less those, plus the tree.
+pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], start: Start) {
     let Some(root) = workspace.root() else { return };
-    let Some(fingerprint) = fingerprint(workspace) else { return };
+    let mut files: BTreeSet<&str> = workspace.other_files().collect();
+    for path in removed {
+        files.remove(path.as_str());
+    }
+    files.extend(tree.paths());
+    let Some(fingerprint) = fingerprint(workspace, files.into_iter()) else { return };
     let mut reads = Vec::new();
     for path in workspace.reads() {
         let Ok(bytes) = std::fs::read(root.join(&path)) else { return };
@@ -287,9 +295,10 @@ fn change_and_inode(_: &std::fs::Metadata) -> (i128, u64) {
 }
 
 /// Everything a compilation depends on besides the files it reads through
-/// the workspace: `None` when it cannot be known (an in-memory workspace, an
+/// the workspace, `files` being the paths of the repository's other files in
+/// order: `None` when it cannot be known (an in-memory workspace, an
 /// executable that cannot be found), which disables the cache.
-fn fingerprint(workspace: &Workspace) -> Option<u64> {
+fn fingerprint<'a>(workspace: &Workspace, files: impl Iterator<Item = &'a str>) -> Option<u64> {
     workspace.root()?;
     let executable = std::env::current_exe().ok()?;
     let metadata = std::fs::metadata(executable).ok()?;
@@ -304,7 +313,7 @@ fn fingerprint(workspace: &Workspace) -> Option<u64> {
         (&spec.path, &*spec.text).hash(&mut hasher);
     }
     workspace.problems.hash(&mut hasher);
-    for path in workspace.other_files() {
+    for path in files {
         path.hash(&mut hasher);
     }
     Some(hasher.finish())

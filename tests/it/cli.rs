@@ -216,6 +216,20 @@ impl Test {
         out
     }
 
+    /// [`Test::tree`] and the build cache.
+    fn tree_with_cache(&self) -> BTreeMap<String, Entry> {
+        let mut tree = self.tree();
+        for name in [".gitignore", "CACHEDIR.TAG", "tree"] {
+            let path = format!("{}/{name}", platc::cache::FOLDER);
+            if let Ok(metadata) = self.full(&path).symlink_metadata() {
+                let bytes = std::fs::read(self.full(&path)).expect("a cache file");
+                let modified = metadata.modified().expect("a modification time");
+                tree.insert(path, Entry::File { bytes, modified, inode: metadata.ino() });
+            }
+        }
+        tree
+    }
+
     /// The paths of every file under the root, sorted.
     fn files(&self) -> Vec<String> {
         self.tree().into_iter().filter(|(_, entry)| matches!(entry, Entry::File { .. })).map(|(path, _)| path).collect()
@@ -305,10 +319,14 @@ fn build_writes_every_file_with_the_header_then_a_second_build_writes_nothing() 
     assert!(test.read("deploy/production/deployment.yaml").contains("image: ghcr.io/acme/hello:1.4.2"));
 
     let before = test.tree();
-    let output = test.run();
+    let output = test.exec(&["build", "--no-cache"]);
     output.status(0).stdout_empty();
     insta::assert_snapshot!(output.stderr, @"0 files written, 0 files removed, 20 files unchanged");
     assert_eq!(test.tree(), before, "a second build must not touch a single file (bytes, mtimes, inodes)");
+    let output = test.run();
+    output.status(0).stdout_empty();
+    insta::assert_snapshot!(output.stderr, @"0 files written, 0 files removed, 20 files unchanged (build cache)");
+    assert_eq!(test.tree(), before, "nor must a build answered by the cache");
 }
 
 // ---------------------------------------------------------------- check and diff
@@ -317,9 +335,12 @@ fn build_writes_every_file_with_the_header_then_a_second_build_writes_nothing() 
 fn check_passes_on_a_freshly_built_repository_and_fails_with_a_diff_after_an_edit() {
     let test = Test::new().file("platc.kdl", HELLO);
     test.exec(&["build"]).status(0);
-    let output = test.exec(&["check"]);
+    let output = test.exec(&["check", "--no-cache"]);
     output.status(0).stdout_empty();
     insta::assert_snapshot!(output.stderr, @"20 files up to date");
+    let output = test.exec(&["check"]);
+    output.status(0).stdout_empty();
+    insta::assert_snapshot!(output.stderr, @"20 files up to date (build cache)");
     test.exec(&["diff"]).status(0).stdout_empty();
 
     test.write("platc.kdl", &HELLO.replace("env LOG_LEVEL=info", "env LOG_LEVEL=info DEBUG=1"));
@@ -900,9 +921,31 @@ fn the_cache_is_written_after_a_clean_run_and_never_after_a_failed_one() {
         |test: &Test| test.read(".platc-cache/tree").lines().filter(|line| line.contains(" - - - - ")).count();
     assert_eq!(unverified(&test), 20);
     age_every_file(&test);
-    test.exec(&["check"]).status(0).stderr_contains("20 files up to date");
+    insta::assert_snapshot!(test.exec(&["check"]).status(0).stderr, @"20 files up to date (build cache)");
     assert_eq!(unverified(&test), 0, "the hit recorded the files' times:\n{}", test.read(".platc-cache/tree"));
-    test.exec(&["build"]).status(0).stderr_contains("0 files written, 0 files removed, 20 files unchanged");
+
+    // From then on a hit writes nothing at all, not even its record (a miss
+    // would compile and record again: the record is replaced, a new inode).
+    let record = || test.tree_with_cache().remove(".platc-cache/tree").expect("the record");
+    let settled = record();
+    insta::assert_snapshot!(
+        test.exec(&["build"]).status(0).stderr,
+        @"0 files written, 0 files removed, 20 files unchanged (build cache)"
+    );
+    insta::assert_snapshot!(test.exec(&["check"]).status(0).stderr, @"20 files up to date (build cache)");
+    test.exec(&["diff"]).status(0).stdout_empty();
+    assert_eq!(record(), settled, "a hit left the record as it was");
+    insta::assert_snapshot!(test.exec(&["check", "--no-cache"]).status(0).stderr, @"20 files up to date");
+    assert_eq!(record(), settled, "--no-cache neither reads nor writes the cache");
+
+    // A build that writes records its new tree: the next run is a hit.
+    test.write("platc.kdl", &HELLO.replace("LOG_LEVEL=info", "LOG_LEVEL=debug"));
+    test.exec(&["build"]).status(0).stderr_contains("2 files written");
+    age_every_file(&test);
+    test.exec(&["check"]).status(0).stderr_contains("(build cache)");
+    let settled = record();
+    test.exec(&["check"]).status(0);
+    assert_eq!(record(), settled, "the run after a build hit the cache");
 }
 
 #[test]

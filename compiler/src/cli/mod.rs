@@ -341,7 +341,8 @@ impl Cx<'_> {
         if !run.no_cache
             && let cache::Lookup::Hit { files: unchanged } = cache::lookup(&workspace, start)
         {
-            let _ = writeln!(self.err, "0 files written, 0 files removed, {} unchanged", files(unchanged));
+            let _ =
+                writeln!(self.err, "0 files written, 0 files removed, {} unchanged (build cache)", files(unchanged));
             return Ok(OK);
         }
         let compilation = compile_against(&workspace);
@@ -352,7 +353,7 @@ impl Cx<'_> {
         }
         let plan = write::plan(&workspace, &compilation.files).map_err(|error| error.to_string())?;
         write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
-        remember(&workspace, &compilation, run, start);
+        remember(&workspace, &compilation, &plan.removals, run, start);
         let _ = writeln!(
             self.err,
             "{} written, {} removed, {} unchanged",
@@ -370,7 +371,7 @@ impl Cx<'_> {
             && let cache::Lookup::Hit { files: unchanged } = cache::lookup(&workspace, start)
         {
             if strict {
-                let _ = writeln!(self.err, "{} up to date", files(unchanged));
+                let _ = writeln!(self.err, "{} up to date (build cache)", files(unchanged));
             }
             return Ok(OK);
         }
@@ -381,7 +382,7 @@ impl Cx<'_> {
         }
         let drifts = diff::drift(&workspace, &compilation.files);
         if drifts.is_empty() {
-            remember(&workspace, &compilation, run, start);
+            remember(&workspace, &compilation, &[], run, start);
             if strict {
                 let _ = writeln!(self.err, "{} up to date", files(compilation.files.len()));
             }
@@ -499,9 +500,9 @@ impl Cx<'_> {
 /// After a run that left the disk equal to the compiled tree: records it in
 /// the build cache when the compilation had nothing to say (diagnostics are
 /// printed by compiling, so a run with any is never skipped).
-fn remember(workspace: &Workspace, compilation: &Compilation, run: &Run, start: cache::Start) {
+fn remember(workspace: &Workspace, compilation: &Compilation, removed: &[String], run: &Run, start: cache::Start) {
     if !run.no_cache && compilation.diagnostics.is_empty() {
-        cache::store(workspace, &compilation.files, start);
+        cache::store(workspace, &compilation.files, removed, start);
     }
 }
 
