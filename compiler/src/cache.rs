@@ -29,10 +29,10 @@
 //! on the next lookup, which then records them again. The folder holds a
 //! `.gitignore` of `*` and a `CACHEDIR.TAG`, so git and backup tools skip it.
 //!
-//! Reads and writes only under `.platc-cache/`, and reads the files it
-//! verifies: with `workspace.rs` and `write.rs`, the third module that touches
-//! the disk. A cache that cannot be read or written is no cache: the run
-//! compiles as if there were none.
+//! It reads its record and the files it verifies, and writes its record
+//! through [`crate::write::cache_files`]: with `workspace.rs` the only module
+//! that reads the disk. A cache that cannot be read or written is no cache:
+//! the run compiles as if there were none.
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeSet;
@@ -198,14 +198,6 @@ pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], start
     // A file gone meanwhile: record nothing.
     let Some(entries) = entries else { return };
     save(root, &Record { fingerprint, reads, entries });
-}
-
-/// Removes the record, so the next run compiles (after a run that found
-/// drift or diagnostics).
-pub fn forget(workspace: &Workspace) {
-    if let Some(root) = workspace.root() {
-        let _ = std::fs::remove_file(record_path(root));
-    }
 }
 
 fn save(root: &Path, record: &Record) {

@@ -1,6 +1,7 @@
 //! Discover and load: find the repository root, walk it honouring
 //! `.gitignore`, and read the spec files. The only module that reads from disk
-//! (`write.rs` is the only one that writes).
+//! but for the build cache, which verifies its record (`cache.rs`); `write.rs`
+//! is the only one that writes.
 //!
 //! A [`Workspace`] can also be built from in-memory `(path, text)` pairs, so
 //! the library compiles without touching the disk.

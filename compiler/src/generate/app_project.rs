@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::application::cluster;
 use super::{Manifest, Synced};

@@ -7,7 +7,7 @@
 //! self-heal, namespaces are created on demand, and failed syncs retry with
 //! exponential backoff.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Manifest, folder_prefix, labels};
 use crate::model;

@@ -20,7 +20,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::application::application_name;
 use super::{Manifest, folder_prefix};

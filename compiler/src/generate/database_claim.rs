@@ -6,8 +6,6 @@
 //! the Secret Crossplane writes the connection details into
 //! ([`pod::database_secret_name`]), which the pod reads.
 
-use serde_json::json;
-
 use super::composition::composition_name;
 use super::{Object, metadata, pod};
 use crate::model;

@@ -21,7 +21,7 @@
 //! `container_cpu_usage_seconds_total` and `container_memory_working_set_bytes`,
 //! kube-state-metrics' `kube_pod_container_resource_requests` and `_limits`).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::prometheus_rule::{Sli, budget_ratio, request_sli};
 use super::{Object, labels};

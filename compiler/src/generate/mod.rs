@@ -14,6 +14,9 @@
 //! by `resolve`); it reads only the model, never KDL or YAML; key order in
 //! each object is the order written here, which is the order emitted.
 
+#[macro_use]
+pub(crate) mod value;
+
 mod app_project;
 mod application;
 mod catalog_info;
@@ -39,7 +42,7 @@ mod service_monitor;
 mod virtual_service;
 mod workflow;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::model::{self, Kind, Replicas};
 

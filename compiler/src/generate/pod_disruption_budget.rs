@@ -1,6 +1,6 @@
 //! `kind: PodDisruptionBudget` (policy/v1) for services with more than one replica.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{int_or_percent, metadata, selector_labels};
 use crate::model::{self, Budget};

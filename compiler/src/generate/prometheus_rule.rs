@@ -58,7 +58,7 @@
 //! the platform's `monitoring` labels for the Prometheus operator's
 //! `ruleSelector`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::labels;
 use crate::model::{self, Kind, Mesh, Protocol};

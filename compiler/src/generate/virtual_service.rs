@@ -21,7 +21,7 @@
 //! publishes only UDP ports gets no `VirtualService` (Istio does not route
 //! UDP). Subsets are defined by the `DestinationRule` of the same name.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::metadata;
 use crate::model::{self, Expose, Kind, Mesh, Protocol};
@@ -122,7 +122,7 @@ fn with_policy(mut route: Map<String, Value>, traffic: &model::Traffic) -> Value
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use serde_json::Value;
 
     use super::virtual_service;
     use crate::model::{self, Mesh};

@@ -24,7 +24,7 @@
 //! `registry`, or, with no registry, on the host `ci-auth` logs in to. An
 //! upstream image (Redis from Docker Hub) is deployed, not built.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::{Manifest, folder_prefix};
 use crate::model::{self, CiAuth};
