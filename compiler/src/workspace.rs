@@ -12,6 +12,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
+
 use crate::emit::{HEADER_PREFIX, OutputTree};
 use crate::source::SourceFile;
 
@@ -102,69 +104,62 @@ impl Workspace {
             memory: BTreeMap::new(),
             reads: Arc::default(),
         };
-        let walker = ignore::WalkBuilder::new(root)
+        // Walk on every core (a monorepo holds tens of thousands of generated
+        // files), then put what was found in order.
+        let found: Mutex<Vec<Result<(String, PathBuf), String>>> = Mutex::default();
+        ignore::WalkBuilder::new(root)
             .hidden(false)
             .git_ignore(true)
             .git_global(false)
             .git_exclude(true)
             .require_git(false)
             .follow_links(false)
-            .sort_by_file_path(Ord::cmp)
             .filter_entry(|entry| entry.file_name() != ".git" && entry.file_name() != crate::cache::FOLDER)
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    workspace.problems.push((String::new(), error.to_string()));
-                    continue;
+            .build_parallel()
+            .run(|| {
+                let found = &found;
+                Box::new(move |entry| {
+                    let item = match entry {
+                        Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
+                            relative_path(root, entry.path()).map(|relative| Ok((relative, entry.into_path())))
+                        }
+                        Ok(_) => None,
+                        Err(error) => Some(Err(error.to_string())),
+                    };
+                    if let (Some(item), Ok(mut found)) = (item, found.lock()) {
+                        found.push(item);
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let mut found = found.into_inner().unwrap_or_default();
+        found.sort();
+        let mut sources = Vec::new();
+        for item in found {
+            match item {
+                Ok((relative, path)) => {
+                    let name = relative.rsplit('/').next().unwrap_or(&relative);
+                    if relative == PLATFORM_FILE || SPEC_FILES.contains(&name) {
+                        sources.push((relative, path));
+                    } else {
+                        workspace.files.insert(relative);
+                    }
                 }
-            };
-            if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                continue;
+                Err(error) => workspace.problems.push((String::new(), error)),
             }
-            let Some(relative) = relative_path(root, entry.path()) else { continue };
-            let name = entry.file_name().to_string_lossy();
-            if relative == PLATFORM_FILE {
-                workspace.platform = Some(workspace.read_source(entry.path(), relative));
-            } else if SPEC_FILES.contains(&name.as_ref()) {
-                let source = workspace.read_source(entry.path(), relative);
-                workspace.specs.push(source);
+        }
+        let loaded: Vec<(SourceFile, Option<(String, String)>)> =
+            sources.into_par_iter().map(|(relative, path)| read_source(&path, relative)).collect();
+        for (source, problem) in loaded {
+            workspace.problems.extend(problem);
+            if source.path == PLATFORM_FILE {
+                workspace.platform = Some(source);
             } else {
-                workspace.files.insert(relative);
+                workspace.specs.push(source);
             }
         }
         workspace.specs.sort_by(|left, right| left.path.cmp(&right.path));
         Ok(workspace)
-    }
-
-    fn read_source(&mut self, path: &Path, relative: String) -> SourceFile {
-        let text = match std::fs::metadata(path) {
-            Ok(metadata) if metadata.len() > MAX_SPEC_BYTES => {
-                self.problems
-                    .push((relative.clone(), format!("the file is larger than {} KiB", MAX_SPEC_BYTES / 1024)));
-                String::new()
-            }
-            Ok(_) => match std::fs::read(path) {
-                Ok(bytes) => {
-                    if let Ok(text) = String::from_utf8(bytes) {
-                        text
-                    } else {
-                        self.problems.push((relative.clone(), "the file is not UTF-8 text".to_owned()));
-                        String::new()
-                    }
-                }
-                Err(error) => {
-                    self.problems.push((relative.clone(), error.to_string()));
-                    String::new()
-                }
-            },
-            Err(error) => {
-                self.problems.push((relative.clone(), error.to_string()));
-                String::new()
-            }
-        };
-        SourceFile::new(relative, text)
     }
 
     /// An in-memory workspace from `(path, text)` pairs: `platform.kdl` at the
@@ -351,4 +346,22 @@ fn relative_path(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
     let parts: Option<Vec<&str>> = relative.components().map(|component| component.as_os_str().to_str()).collect();
     Some(parts?.join("/"))
+}
+
+/// Reads a spec or `platform.kdl`: its text, or empty text and the problem.
+fn read_source(path: &Path, relative: String) -> (SourceFile, Option<(String, String)>) {
+    let problem = match std::fs::metadata(path) {
+        Ok(metadata) if metadata.len() > MAX_SPEC_BYTES => {
+            format!("the file is larger than {} KiB", MAX_SPEC_BYTES / 1024)
+        }
+        Ok(_) => match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => return (SourceFile::new(relative, text), None),
+                Err(_) => "the file is not UTF-8 text".to_owned(),
+            },
+            Err(error) => error.to_string(),
+        },
+        Err(error) => error.to_string(),
+    };
+    (SourceFile::new(relative.clone(), String::new()), Some((relative, problem)))
 }
