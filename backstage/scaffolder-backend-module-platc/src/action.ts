@@ -187,6 +187,11 @@ export async function folderInWorkspace(
     }
   }
   const inside = path.relative(realRoot, real);
+  if (existing === target && inside === '') {
+    throw new PlatcInputError(
+      `platc:new: path \`${folder}\` is a link to the workspace itself`,
+    );
+  }
   if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
     throw new PlatcInputError(
       `platc:new: path \`${folder}\` leads out of the workspace through a symbolic link`,

@@ -211,6 +211,11 @@ describe('platc:new rejects bad input before running anything', () => {
       runAction(action, workspace, { ...valid, path: 'dangling/svc-a' }),
       /dangling symbolic link/,
     );
+    fs.symlinkSync(workspace, path.join(workspace, 'itself'));
+    await assert.rejects(
+      runAction(action, workspace, { ...valid, path: 'itself' }),
+      /a link to the workspace itself/,
+    );
     assert.equal(probe.ran(), undefined, 'platc ran');
     // A link that stays inside is fine.
     fs.mkdirSync(path.join(workspace, 'real'));
