@@ -112,6 +112,19 @@ pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>,
 /// Carries a plan out under the workspace's root.
 pub fn apply(workspace: &Workspace, plan: &Plan<'_>) -> Result<(), Error> {
     let root = workspace.root().ok_or(Error::NoRoot)?;
+    // Each folder is created once, before its files (thousands of files
+    // share a few hundred folders).
+    let mut folders: Vec<&str> =
+        plan.writes.iter().filter_map(|(path, _)| path.rsplit_once('/').map(|(folder, _)| folder)).collect();
+    folders.dedup();
+    let results: Vec<Result<(), Error>> = folders
+        .par_iter()
+        .map(|folder| {
+            let full = root.join(folder);
+            std::fs::create_dir_all(&full).map_err(|source| Error::Io { path: full, source })
+        })
+        .collect();
+    results.into_iter().collect::<Result<Vec<()>, Error>>()?;
     // Files are independent: write them in parallel, and report the first
     // failure in path order.
     let results: Vec<Result<(), Error>> = plan
@@ -164,7 +177,7 @@ pub fn create_new(folder: &Path, files: &[(String, String)]) -> Result<(), Error
 
 fn create_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
     // A hard link fails when the file exists, so nothing is ever replaced.
-    match through_temporary(path, contents, |temporary, path| std::fs::hard_link(temporary, path)) {
+    match through_temporary(path, contents, false, |temporary, path| std::fs::hard_link(temporary, path)) {
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             Err(Error::Exists(vec![path.display().to_string()]))
         }
@@ -173,28 +186,37 @@ fn create_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
 }
 
 fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    through_temporary(path, contents, |temporary, path| std::fs::rename(temporary, path))
+    through_temporary(path, contents, true, |temporary, path| std::fs::rename(temporary, path))
         .map_err(|source| Error::Io { path: path.to_owned(), source })
 }
 
 /// Writes `contents` to a temporary file beside `path`, then `place`s it
-/// (rename or hard link), so readers see the whole file or none of it. No
+/// (a rename, which `renames` says, or a hard link), so readers see the
+/// whole file or none of it. No
 /// fsync: after a crash a rebuild restores the tree, and an fsync per file
 /// made a 1,000-service build take most of a minute.
 fn through_temporary(
     path: &Path,
     contents: &[u8],
+    renames: bool,
     place: impl FnOnce(&Path, &Path) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let folder = path.parent().ok_or_else(|| std::io::Error::other("no parent folder"))?;
-    std::fs::create_dir_all(folder)?;
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = folder.join(format!(".{name}.platc-{}.tmp", std::process::id()));
-    let result = std::fs::File::create(&temporary)
-        .and_then(|mut file| file.write_all(contents))
-        .and_then(|()| place(&temporary, path));
+    let created = match std::fs::File::create(&temporary) {
+        // The folder is usually there already (`apply` makes them first).
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(folder)?;
+            std::fs::File::create(&temporary)
+        }
+        other => other,
+    };
+    let result = created.and_then(|mut file| file.write_all(contents)).and_then(|()| place(&temporary, path));
     // After a rename the temporary is gone; after a link or a failure it is removed.
-    let _ = std::fs::remove_file(&temporary);
+    if result.is_err() || !renames {
+        let _ = std::fs::remove_file(&temporary);
+    }
     result
 }
 
