@@ -373,6 +373,7 @@ fn new_writes_the_file_set_and_spec_of_the_snapshots() {
     let dir = repository();
     let run = platc(dir.path(), &["new", "payments", "--owner", "payments-team", "--tier", "critical"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!dir.path().join(platc::cache::FOLDER).exists(), "`new` leaves no build cache to be committed by mistake");
     insta::assert_snapshot!("new_files", tree(&dir.path().join("payments")).join("\n"));
     insta::assert_snapshot!("new_spec_kdl", read(&dir.path().join("payments/platc.kdl")));
     assert_eq!(

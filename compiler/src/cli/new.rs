@@ -238,7 +238,9 @@ impl Cx<'_> {
             let _ = writeln!(self.out, "{}", shown.display());
         }
         let repository = root.unwrap_or_else(|| full.clone());
-        let code = self.build(cwd, &Run { paths: Paths { paths: vec![repository] }, no_cache: false })?;
+        // No build cache: the scaffold is committed as it is (a Backstage
+        // publisher, say, does not read the cache folder's own `.gitignore`).
+        let code = self.build(cwd, &Run { paths: Paths { paths: vec![repository] }, no_cache: true })?;
         if code == super::OK {
             let _ = writeln!(
                 self.err,
