@@ -25,6 +25,15 @@ pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut D
         );
         return Document::default();
     }
+    if let Some(nodes) = super::kdl_fast::parse(text, offset, file) {
+        return Document { nodes };
+    }
+    parse_with_crate(&cx, diagnostics)
+}
+
+/// The whole of KDL 2.0, and its errors, by the `kdl` crate.
+fn parse_with_crate(cx: &Cx<'_>, diagnostics: &mut Diagnostics) -> Document {
+    let text = cx.text;
     match KdlDocument::parse(text) {
         Ok(document) => Document { nodes: document.nodes().iter().map(|node| cx.node(node)).collect() },
         Err(error) => {
@@ -261,7 +270,193 @@ fn lowercase_first(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_DEPTH, too_deep};
+    use super::{Cx, MAX_DEPTH, parse_with_crate, too_deep};
+    use crate::diagnostic::Diagnostics;
+    use crate::source::FileId;
+    use crate::syntax::kdl_fast;
+
+    /// The fast path's nodes and the crate's for `text`, as comparable text;
+    /// the fast path's are `None` when it gave up.
+    fn both(text: &str) -> (Option<String>, String, Diagnostics) {
+        let file = FileId(0);
+        let fast = kdl_fast::parse(text, 3, file).map(|nodes| format!("{nodes:#?}"));
+        let mut diagnostics = Diagnostics::default();
+        let slow = parse_with_crate(&Cx { text, offset: 3, file }, &mut diagnostics);
+        (fast, format!("{:#?}", slow.nodes), diagnostics)
+    }
+
+    /// Every KDL file of the repository: specs, platform configs, the
+    /// stdlib, invalid cases, book examples, fuzz seeds.
+    #[allow(clippy::disallowed_methods)]
+    fn corpus() -> Vec<(String, String)> {
+        fn walk(folder: &std::path::Path, out: &mut Vec<(String, String)>) {
+            let Ok(entries) = std::fs::read_dir(folder) else { return };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if path.is_dir() && !matches!(name.as_str(), "target" | ".git" | "node_modules") {
+                    walk(&path, out);
+                } else if (name.ends_with(".kdl")
+                    || path.parent().is_some_and(|parent| parent.ends_with("seeds/kdl_front_end")))
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    out.push((path.display().to_string(), text));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut out = Vec::new();
+        for folder in ["stdlib", "fixtures", "book", "fuzz"] {
+            walk(&root.join(folder), &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_file_it_accepts_as_the_crate_does() {
+        let corpus = corpus();
+        assert!(corpus.len() > 100, "the corpus is the repository's KDL files: found {}", corpus.len());
+        let mut accepted = 0;
+        for (path, text) in &corpus {
+            let (fast, slow, diagnostics) = both(text);
+            if let Some(fast) = fast {
+                accepted += 1;
+                assert!(diagnostics.is_empty(), "{path}: the fast path accepted what the crate rejects");
+                assert_eq!(fast, slow, "{path}");
+            }
+        }
+        // The stdlib and the fixtures' specs are all on the fast path.
+        for (path, text) in
+            corpus.iter().filter(|(path, _)| path.contains("/stdlib/") || path.ends_with("minimal/platc.kdl"))
+        {
+            assert!(both(text).0.is_some(), "{path} should be on the fast path");
+        }
+        assert!(accepted * 2 > corpus.len(), "only {accepted} of {} files on the fast path", corpus.len());
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_crate_on_generated_documents() {
+        // Documents strung together from KDL's pieces, valid or not, from a
+        // fixed seed: whatever the fast path accepts, the crate reads alike.
+        const PIECES: &[&str] = &[
+            "a",
+            "node",
+            "k",
+            " ",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\n",
+            ";",
+            "=",
+            " = ",
+            "{",
+            "}",
+            "{ ",
+            " }",
+            "\"s\"",
+            "\"a b\"",
+            "\"\\n\\u{e9}\"",
+            "\"\"",
+            "1",
+            "-2",
+            "+3",
+            "1.5",
+            "1e3",
+            "1_000",
+            "0",
+            "#true",
+            "#false",
+            "#null",
+            "#inf",
+            "//c\n",
+            "/*c*/",
+            "/* a /* b */ c */",
+            "/-",
+            "(t)",
+            "x.y",
+            "a-b",
+            "-",
+            ".5",
+            "0x1f",
+            "é",
+            "\"é\"",
+            "\\",
+            "#\"r\"#",
+            "true",
+            "\r\n",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut accepted = 0;
+        for _ in 0..10_000 {
+            let length = 1 + usize::try_from(next() % 24).unwrap_or(0);
+            let text: String =
+                (0..length).map(|_| PIECES[usize::try_from(next() % PIECES.len() as u64).unwrap_or(0)]).collect();
+            let (fast, slow, diagnostics) = both(&text);
+            if let Some(fast) = fast {
+                accepted += 1;
+                assert!(diagnostics.is_empty(), "{text:?}: the fast path accepted what the crate rejects");
+                assert_eq!(fast, slow, "{text:?}");
+            }
+        }
+        assert!(accepted > 200, "only {accepted} generated documents on the fast path");
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_crate_on_edge_cases() {
+        for text in [
+            "",
+            "// only a comment\n",
+            "a",
+            "a 1 // trailing\nb /* mid */ 2 /* end */\nc{d 1}\ne {}\nf { g; h }\n",
+            "\"q n\" \"k k\"=1 1_000 1e3 -3 +4 2.5 -0.5e-2 #null #false #true\n",
+            "i \"é\\u{41}\\n\\t\\\"\\\\\\s\\b\\f\"\n",
+            "j { k 1 // c\n}\nl 1;m 2\n  n  3  ",
+            "a x = 1 y= 2 z =3 w=\"v\" bare v=bare\n",
+            "a { b { c { d 1 } } }\n",
+            "a 1;\nb 2;",
+            "a /* x */ 1 /* y */\n",
+            "a 1 /* multi\nline */ 2\n",
+            "x 123456789012345678 -123456789012345678\n",
+            "x a:b c.d e_f g-h\n",
+        ] {
+            let (fast, slow, diagnostics) = both(text);
+            assert!(diagnostics.is_empty(), "{text:?}: {diagnostics:?}");
+            assert_eq!(fast.as_deref(), Some(slow.as_str()), "{text:?}");
+        }
+        // Outside the fast path: the crate decides.
+        for text in [
+            "a\r\nb",
+            "/- a\n",
+            "a (t)1\n",
+            "a #\"raw\"#\n",
+            "a \"\"\"\nx\n\"\"\"\n",
+            "a 0x1F\n",
+            "a #inf\n",
+            "a -x\n",
+            "a true\n",
+            "a 1abc\n",
+            "a \\\n  1\n",
+            "a \"open\n",
+            "a {\n",
+            "}\n",
+            "a { b } c\n",
+            "a { b } /* after */\n",
+            "é 1\n",
+            "a \"\u{202e}\"\n",
+            ";a\n",
+            "a 12345678901234567890\n",
+        ] {
+            assert_eq!(both(text).0, None, "{text:?} is left to the crate");
+        }
+    }
 
     fn nested(levels: usize) -> String {
         format!("service x {{{}{}}}", " a {".repeat(levels - 1), "}".repeat(levels - 1))

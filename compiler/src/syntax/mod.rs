@@ -13,6 +13,7 @@
 //! Kubernetes word.
 
 mod kdl;
+mod kdl_fast;
 mod yaml;
 
 use crate::diagnostic::Diagnostics;
