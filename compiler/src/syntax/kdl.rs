@@ -31,6 +31,19 @@ pub(super) fn parse(text: &str, offset: usize, file: FileId, diagnostics: &mut D
     parse_with_crate(&cx, diagnostics)
 }
 
+/// Whether the fast path, when it accepts `text`, makes of it what the crate
+/// does, without an error.
+pub(super) fn fast_path_agrees(text: &str) -> Option<bool> {
+    if too_deep(text).is_some() {
+        return None;
+    }
+    let file = FileId(0);
+    let fast = super::kdl_fast::parse(text, 0, file)?;
+    let mut diagnostics = Diagnostics::default();
+    let slow = parse_with_crate(&Cx { text, offset: 0, file }, &mut diagnostics);
+    Some(diagnostics.is_empty() && format!("{fast:?}") == format!("{:?}", slow.nodes))
+}
+
 /// The whole of KDL 2.0, and its errors, by the `kdl` crate.
 fn parse_with_crate(cx: &Cx<'_>, diagnostics: &mut Diagnostics) -> Document {
     let text = cx.text;

@@ -107,6 +107,14 @@ pub fn yaml_values(text: &str, file: FileId) -> Result<Vec<serde_json::Value>, B
 }
 
 /// Parses one file. Never fails: syntax errors go to `diagnostics`.
+/// For the fuzz target `kdl_front_end`: whether the KDL fast path reads
+/// `text` as the `kdl` crate does, when it accepts it (`None` when it gives
+/// up and leaves the text to the crate).
+#[doc(hidden)]
+pub fn kdl_fast_path_agrees(text: &str) -> Option<bool> {
+    kdl::fast_path_agrees(text)
+}
+
 pub fn parse(file: &SourceFile, id: FileId, diagnostics: &mut Diagnostics) -> Document {
     let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
     let offset = file.text.len() - text.len();
