@@ -190,6 +190,10 @@ pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], start
         .into_par_iter()
         .chain(others.into_par_iter().map(|path| (path, None)))
         .map(|(path, hash)| {
+            if tree.get(path).is_some() {
+                // Written by this run: too recent to trust its times.
+                return Some(Entry { path: path.to_owned(), stamp: None, hash });
+            }
             let metadata = std::fs::symlink_metadata(root.join(path)).ok()?;
             let settled = metadata.modified().is_ok_and(|modified| start.settled(modified));
             Some(Entry { path: path.to_owned(), stamp: if settled { stamp(&metadata) } else { None }, hash })
