@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::application::cluster;
-use super::{Manifest, Synced};
+use super::{Manifest, Placement, Synced};
 use crate::model;
 
 /// Cluster-scoped Kubernetes kinds, by group: a document of one of these in
@@ -120,28 +120,39 @@ impl Scope {
         }
         // Everything the Applications sync, escape hatches included.
         for object in synced {
-            scope.add(&object.object, &object.service_namespace);
+            scope.add(object);
         }
         scope
     }
 
-    /// Records one object; `namespace` is where it lands without a namespace of its own.
-    fn add(&mut self, document: &Value, namespace: &str) {
-        let (Some(api_version), Some(kind)) =
-            (document.get("apiVersion").and_then(Value::as_str), document.get("kind").and_then(Value::as_str))
-        else {
-            return;
-        };
-        let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-        let metadata = document.get("metadata");
-        let field = |name: &str| metadata.and_then(|metadata| metadata.get(name)).and_then(Value::as_str);
-        if CLUSTER_SCOPED.contains(&(group, kind)) {
-            self.cluster.insert((group.to_owned(), kind.to_owned(), field("name").map(str::to_owned)));
-        } else {
-            self.namespaced.insert((group.to_owned(), kind.to_owned()));
-            self.destinations.insert(field("namespace").unwrap_or(namespace).to_owned());
+    fn add(&mut self, object: &Synced) {
+        match &object.placement {
+            Placement::Cluster(name) => {
+                self.cluster.insert((object.group.clone(), object.kind.clone(), name.clone()));
+            }
+            Placement::Namespace(namespace) => {
+                self.namespaced.insert((object.group.clone(), object.kind.clone()));
+                self.destinations.insert(namespace.clone());
+            }
         }
     }
+}
+
+/// What a project must allow for one document a service deploys in
+/// `environment` (`namespace` being where it lands without a namespace of
+/// its own); `None` for a document without `apiVersion` or `kind`.
+pub(super) fn synced(document: &Value, environment: &str, namespace: &str) -> Option<Synced> {
+    let api_version = document.get("apiVersion").and_then(Value::as_str)?;
+    let kind = document.get("kind").and_then(Value::as_str)?;
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    let metadata = document.get("metadata");
+    let field = |name: &str| metadata.and_then(|metadata| metadata.get(name)).and_then(Value::as_str);
+    let placement = if CLUSTER_SCOPED.contains(&(group, kind)) {
+        Placement::Cluster(field("name").map(str::to_owned))
+    } else {
+        Placement::Namespace(field("namespace").unwrap_or(namespace).to_owned())
+    };
+    Some(Synced { environment: environment.to_owned(), group: group.to_owned(), kind: kind.to_owned(), placement })
 }
 
 #[cfg(test)]
@@ -151,13 +162,14 @@ mod tests {
     #[test]
     fn objects_are_sorted_by_scope() {
         let mut scope = Scope::default();
-        scope.add(&json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "a" } }), "shop");
-        scope.add(&json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "namespace": "monitoring" } }), "x");
-        scope.add(
-            &json!({ "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": { "name": "high" } }),
-            "shop",
-        );
-        scope.add(&json!({ "kind": "Broken" }), "shop");
+        for document in [
+            json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "a" } }),
+            json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "namespace": "monitoring" } }),
+            json!({ "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": { "name": "high" } }),
+        ] {
+            scope.add(&synced(&document, "staging", "shop").expect("apiVersion and kind"));
+        }
+        assert_eq!(synced(&json!({ "kind": "Broken" }), "staging", "shop"), None);
         assert_eq!(scope.destinations, BTreeSet::from(["monitoring".to_owned(), "shop".to_owned()]));
         assert_eq!(
             scope.namespaced,

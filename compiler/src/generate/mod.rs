@@ -149,36 +149,35 @@ pub fn service_files(environments: &[model::Service], platform: &model::Platform
     files
 }
 
-/// An object Argo CD will sync, reduced to what its project must allow:
-/// `apiVersion`, `kind` and `metadata.name`/`namespace`.
-#[derive(Debug, Clone, PartialEq)]
+/// An object Argo CD will sync, reduced to what its environment's project
+/// must allow: its group and kind, and where it lands.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Synced {
     pub environment: String,
-    /// Where the object lands when it names no namespace.
-    pub service_namespace: String,
-    pub object: Value,
+    /// The API group (`""` for the core group).
+    pub group: String,
+    pub kind: String,
+    pub placement: Placement,
+}
+
+/// Where a synced object lands.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Placement {
+    /// A namespaced object, in this namespace (its own, else the service's).
+    Namespace(String),
+    /// A cluster-scoped object, by name.
+    Cluster(Option<String>),
 }
 
 /// The objects of one service's `deploy/<environment>/` manifests (after the
-/// escape hatches), for [`platform_files`].
+/// escape hatches), for [`platform_files`]: each kind and place once.
 pub fn synced(service: &model::Service, manifests: &[Manifest]) -> Vec<Synced> {
-    manifests
+    let unique: std::collections::BTreeSet<Synced> = manifests
         .iter()
         .flat_map(|manifest| &manifest.documents)
-        .map(|document| {
-            let metadata = document.get("metadata");
-            let field = |name: &str| metadata.and_then(|metadata| metadata.get(name)).cloned().unwrap_or(Value::Null);
-            Synced {
-                environment: service.environment.clone(),
-                service_namespace: service.namespace.clone(),
-                object: json!({
-                    "apiVersion": document.get("apiVersion").cloned().unwrap_or(Value::Null),
-                    "kind": document.get("kind").cloned().unwrap_or(Value::Null),
-                    "metadata": { "name": field("name"), "namespace": field("namespace") },
-                }),
-            }
-        })
-        .collect()
+        .filter_map(|document| app_project::synced(document, &service.environment, &service.namespace))
+        .collect();
+    unique.into_iter().collect()
 }
 
 /// The platform's own files. `services` holds every service in every
