@@ -211,18 +211,26 @@ fn cpu_time() -> Duration {
     Duration::from_millis(fields.iter().sum::<u64>() * 10)
 }
 
-/// Loads and compiles like `Cx::compile` with the repository root as the one
-/// path: discover, keep every spec, compile, render the diagnostics.
-fn load_and_compile(dir: &Path, measurement: &mut Measurement) -> (Workspace, Compilation) {
+/// Loads like `Cx::load` with the repository root as the one path.
+fn load(dir: &Path, measurement: &mut Measurement) -> Workspace {
     let start = Instant::now();
     let mut workspace =
         Workspace::discover(dir).unwrap_or_else(|error| panic!("cannot load `{}`: {error}", dir.display()));
     workspace.set_scope(Vec::new());
     measurement.load = start.elapsed();
     measurement.peak_after_load_kib = peak_rss_kib();
+    workspace
+}
 
+/// Compiles as the CLI does (`keep` decides what the tree keeps of each
+/// file), and renders the diagnostics.
+fn compile(
+    workspace: &Workspace,
+    keep: &(dyn Fn(&str, &str) -> bool + Sync),
+    measurement: &mut Measurement,
+) -> Compilation {
     let start = Instant::now();
-    let compilation = platc::compile_against(&workspace);
+    let compilation = platc::compile_keeping(workspace, keep);
     let style = Style { color: false, width: 100 };
     let mut rendered = String::new();
     for diagnostic in &compilation.diagnostics {
@@ -241,7 +249,7 @@ fn load_and_compile(dir: &Path, measurement: &mut Measurement) -> (Workspace, Co
         "the generated specs must compile without errors ({} diagnostics above)",
         compilation.diagnostics.len()
     );
-    (workspace, compilation)
+    compilation
 }
 
 /// Runs one scenario on the repository at `dir`, as `cli/mod.rs` does.
@@ -272,27 +280,36 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
         // A miss compiles, as the CLI does, from here on.
         drop(workspace);
     }
-    let (workspace, compilation) = load_and_compile(dir, &mut measurement);
+    let workspace = load(dir, &mut measurement);
     match scenario {
         Scenario::FullBuild | Scenario::NoopBuild | Scenario::NoopBuildCached => {
+            // `Cx::build`: changed files are staged while compiling.
+            let stage = write::Stage::new(&workspace).unwrap_or_else(|error| panic!("stage: {error}"));
+            let compilation = compile(&workspace, &|path, contents| stage.file(path, contents), &mut measurement);
+            if let Some(error) = stage.take_error() {
+                panic!("staging: {error}");
+            }
             let phase = Instant::now();
             let plan = write::plan(&workspace, &compilation.files).unwrap_or_else(|error| panic!("plan: {error}"));
             measurement.plan = phase.elapsed();
             measurement.peak_after_plan_kib = peak_rss_kib();
             let phase = Instant::now();
+            let (staged, staged_bytes) = (stage.len(), stage.bytes());
+            stage.commit().unwrap_or_else(|error| panic!("commit: {error}"));
             write::apply(&workspace, &plan).unwrap_or_else(|error| panic!("apply: {error}"));
             measurement.write = phase.elapsed();
-            measurement.files_written = plan.writes.len();
-            measurement.bytes_written = plan.writes.iter().map(|(_, contents)| contents.len()).sum();
+            measurement.files_written = staged + plan.writes.len();
+            measurement.bytes_written =
+                staged_bytes + plan.writes.iter().map(|(_, contents)| contents.len()).sum::<usize>();
             measurement.files_removed = plan.removals.len();
             if scenario == Scenario::FullBuild {
-                assert_eq!(plan.unchanged, 0, "a full build starts from an empty output tree");
-                assert_eq!(plan.writes.len(), compilation.files.len(), "a full build writes every file");
+                assert_eq!(plan.unchanged, compilation.files.len(), "a full build stages every file");
+                assert_eq!(measurement.files_written, compilation.files.len(), "a full build writes every file");
             } else {
                 assert!(
-                    plan.writes.is_empty() && plan.removals.is_empty(),
+                    measurement.files_written == 0 && plan.removals.is_empty(),
                     "a no-op build must write nothing, but wrote {} and removed {} files",
-                    plan.writes.len(),
+                    measurement.files_written,
                     plan.removals.len()
                 );
             }
@@ -308,6 +325,7 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             measurement.teardown = phase.elapsed();
         }
         Scenario::Check | Scenario::CheckCached => {
+            let compilation = compile(&workspace, &|path, contents| !workspace.holds(path, contents), &mut measurement);
             let phase = Instant::now();
             let drifts = diff::drift(&workspace, &compilation.files);
             measurement.plan = phase.elapsed();

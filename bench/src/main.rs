@@ -195,7 +195,7 @@ fn bench_size(size: usize, repeat: usize) -> SizeResult {
     println!(
         "   compiled tree: {} files, {:.1} MB; {} diagnostics",
         full.tree_files,
-        mb(full.tree_bytes as u64),
+        mb(full.bytes_written as u64),
         full.diagnostics
     );
     println!();

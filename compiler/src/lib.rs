@@ -82,7 +82,11 @@ pub fn compile_against(workspace: &Workspace) -> Compilation {
 /// Whether the tree keeps a file's bytes: `keep(path, contents)`.
 type Keep<'a> = &'a (dyn Fn(&str, &str) -> bool + Sync);
 
-fn compile_keeping(workspace: &Workspace, keep: Keep) -> Compilation {
+/// Compiles like [`compile`], handing each emitted file to `keep` as it is
+/// produced: the tree keeps its bytes when `keep` says so, else only its
+/// path and hash. `build` passes [`write::Stage::file`], which writes each
+/// changed file to a temporary beside its place as it comes.
+pub fn compile_keeping(workspace: &Workspace, keep: Keep) -> Compilation {
     let mut sources = Sources::default();
     let mut diagnostics = Diagnostics::default();
 

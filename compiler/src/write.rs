@@ -7,9 +7,12 @@
 //! write.
 #![allow(clippy::disallowed_methods)]
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -76,7 +79,7 @@ impl std::error::Error for Error {}
 /// Decides what to write; fails, writing nothing, if a file is in the way.
 pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>, Error> {
     // Thousands of files share a few folders: each folder is looked at once.
-    let mut links: std::collections::BTreeMap<&str, Option<String>> = std::collections::BTreeMap::new();
+    let mut links: BTreeMap<&str, Option<String>> = BTreeMap::new();
     let outside: Vec<String> = tree
         .paths()
         .filter_map(|path| {
@@ -139,6 +142,168 @@ pub fn apply(workspace: &Workspace, plan: &Plan<'_>) -> Result<(), Error> {
         remove_empty_parents(root, &full);
     }
     Ok(())
+}
+
+/// A build that writes while it compiles: each file that differs from the
+/// disk goes to a temporary file beside its place as soon as it is emitted
+/// (so a 10,000-service build never holds its output), and [`Stage::commit`]
+/// renames them all into place once the whole compilation and its
+/// [`plan`] have passed; [`Stage::discard`] removes them, and the folders
+/// staging created, when anything failed: then nothing was written.
+///
+/// A file that cannot be staged safely (outside the repository, or where a
+/// file platc does not own stands) is not written: [`Stage::file`] asks the
+/// compilation to keep its bytes, and [`plan`] then refuses the build.
+#[derive(Debug)]
+pub struct Stage<'w> {
+    workspace: &'w Workspace,
+    root: PathBuf,
+    /// Staged files: repository path and temporary file.
+    staged: Mutex<Vec<(String, PathBuf)>>,
+    /// Folders staging created, to remove on discard.
+    created: Mutex<Vec<PathBuf>>,
+    /// Per folder, whether it may be written to (no symbolic link on the way).
+    folders: Mutex<BTreeMap<String, bool>>,
+    /// The first I/O error.
+    error: Mutex<Option<Error>>,
+    /// Bytes staged.
+    bytes: AtomicUsize,
+}
+
+impl<'w> Stage<'w> {
+    pub fn new(workspace: &'w Workspace) -> Result<Stage<'w>, Error> {
+        let root = workspace.root().ok_or(Error::NoRoot)?.to_owned();
+        Ok(Stage {
+            workspace,
+            root,
+            staged: Mutex::default(),
+            created: Mutex::default(),
+            folders: Mutex::default(),
+            error: Mutex::default(),
+            bytes: AtomicUsize::new(0),
+        })
+    }
+
+    /// Takes one emitted file: whether the compilation should keep its bytes
+    /// (`false` once it is staged, or when the disk holds it already).
+    pub fn file(&self, path: &str, contents: &str) -> bool {
+        if self.workspace.holds(path, contents) {
+            return false;
+        }
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if !is_plain(path) || !self.writable(folder) {
+            return true;
+        }
+        let full = self.root.join(path);
+        match std::fs::symlink_metadata(&full) {
+            Ok(metadata) if !metadata.is_file() => return true,
+            Ok(_) => {
+                if !matches!(self.workspace.existing(path), crate::workspace::Existing::Owned(_)) {
+                    return true;
+                }
+            }
+            Err(_) => {}
+        }
+        match self.stage(folder, &full, contents.as_bytes()) {
+            Ok(temporary) => {
+                lock(&self.staged).push((path.to_owned(), temporary));
+                self.bytes.fetch_add(contents.len(), Ordering::Relaxed);
+                false
+            }
+            Err(error) => {
+                lock(&self.error).get_or_insert(error);
+                true
+            }
+        }
+    }
+
+    /// How many files are staged.
+    pub fn len(&self) -> usize {
+        lock(&self.staged).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many bytes are staged.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// The first error staging met, if any: the build must then be discarded.
+    pub fn take_error(&self) -> Option<Error> {
+        lock(&self.error).take()
+    }
+
+    /// Renames every staged file into place, in parallel; the first failure
+    /// in path order is returned.
+    pub fn commit(self) -> Result<(), Error> {
+        let mut staged = self.staged.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        staged.sort();
+        let results: Vec<Result<(), Error>> = staged
+            .par_iter()
+            .map(|(path, temporary)| {
+                let full = self.root.join(path);
+                std::fs::rename(temporary, &full).map_err(|source| {
+                    let _ = std::fs::remove_file(temporary);
+                    Error::Io { path: full, source }
+                })
+            })
+            .collect();
+        results.into_iter().collect::<Result<Vec<()>, Error>>().map(|_| ())
+    }
+
+    /// Removes every staged file and the folders staging created.
+    pub fn discard(self) {
+        let staged = self.staged.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        staged.par_iter().for_each(|(_, temporary)| {
+            let _ = std::fs::remove_file(temporary);
+        });
+        let mut created = self.created.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Deepest first; a folder something else wrote into stays.
+        created.sort_by_key(|folder| std::cmp::Reverse(folder.components().count()));
+        for folder in created {
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+
+    /// Whether files may be written into `folder`: no part of it is a
+    /// symbolic link. Asked once per folder.
+    fn writable(&self, folder: &str) -> bool {
+        if let Some(writable) = lock(&self.folders).get(folder) {
+            return *writable;
+        }
+        let writable = symbolic_link_in(Some(&self.root), folder).is_none();
+        lock(&self.folders).insert(folder.to_owned(), writable);
+        writable
+    }
+
+    fn stage(&self, folder: &str, full: &Path, contents: &[u8]) -> Result<PathBuf, Error> {
+        let directory = self.root.join(folder);
+        if !directory.is_dir() {
+            // Record each folder this creates, outermost first.
+            let missing: Vec<PathBuf> = directory
+                .ancestors()
+                .take_while(|ancestor| *ancestor != self.root && !ancestor.exists())
+                .map(Path::to_owned)
+                .collect();
+            std::fs::create_dir_all(&directory).map_err(|source| Error::Io { path: directory.clone(), source })?;
+            lock(&self.created).extend(missing);
+        }
+        let name = full.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let temporary = directory.join(format!(".{name}.platc-{}.tmp", std::process::id()));
+        std::fs::File::create(&temporary).and_then(|mut file| file.write_all(contents)).map_err(|source| {
+            let _ = std::fs::remove_file(&temporary);
+            Error::Io { path: full.to_owned(), source }
+        })?;
+        Ok(temporary)
+    }
+}
+
+/// A lock that a panic elsewhere did not spoil for good.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Replaces a file of the user's (a spec, edited by `set-image`) atomically.

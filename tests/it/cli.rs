@@ -515,6 +515,19 @@ fn build_refuses_in_a_built_repository_without_touching_the_stale_files() {
 // ---------------------------------------------------------------- errors in specs
 
 #[test]
+fn an_error_found_while_generating_discards_every_file_already_staged() {
+    // `patch` errors are found while emitting, after other services' files
+    // have been staged beside their places: none may remain, nor the
+    // folders staging made.
+    let broken = "service report {\n    kind cron\n    tier batch\n    schedule \"0 3 * * *\"\n    image \"ghcr.io/acme/report:1.0.0\"\n    patch Deployment \"spec.paused\" #true\n}\n";
+    let test = monorepo().file("services/z/platc.kdl", broken);
+    let before = test.tree();
+    let output = test.exec(&["build"]);
+    output.status(1).stderr_contains("patch::no-target").stderr_contains("nothing written");
+    assert_eq!(test.tree(), before, "no staged file and no folder staging made may remain");
+}
+
+#[test]
 fn one_bad_service_among_good_ones_fails_the_build_and_nothing_is_written() {
     let broken = "service orders {\n    owner web-team\n    image \"ghcr.io/acme/orders:1.0.0\"\n    prot 8080\n}\n";
     let test = Test::new()

@@ -345,21 +345,37 @@ impl Cx<'_> {
                 writeln!(self.err, "0 files written, 0 files removed, {} unchanged (build cache)", files(unchanged));
             return Ok(OK);
         }
-        let compilation = compile_against(&workspace);
+        // Changed files are staged beside their places while compiling, and
+        // renamed into place only once everything has passed.
+        let stage = write::Stage::new(&workspace).map_err(|error| error.to_string())?;
+        let compilation = crate::compile_keeping(&workspace, &|path, contents| stage.file(path, contents));
         self.report(&compilation);
         if compilation.diagnostics.has_errors() {
+            stage.discard();
             let _ = writeln!(self.err, "nothing written");
             return Ok(FINDINGS);
         }
-        let plan = write::plan(&workspace, &compilation.files).map_err(|error| error.to_string())?;
+        if let Some(error) = stage.take_error() {
+            stage.discard();
+            return Err(format!("{error}; nothing written"));
+        }
+        let plan = match write::plan(&workspace, &compilation.files) {
+            Ok(plan) => plan,
+            Err(error) => {
+                stage.discard();
+                return Err(error.to_string());
+            }
+        };
+        let staged = stage.len();
+        stage.commit().map_err(|error| error.to_string())?;
         write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
         remember(&workspace, &compilation, &plan.removals, run, start);
         let _ = writeln!(
             self.err,
             "{} written, {} removed, {} unchanged",
-            files(plan.writes.len()),
+            files(staged + plan.writes.len()),
             files(plan.removals.len()),
-            files(plan.unchanged)
+            files(plan.unchanged - staged)
         );
         Ok(OK)
     }
