@@ -38,8 +38,8 @@ pub struct OutputTree {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Contents {
     Kept(String),
-    /// Generated, and already on disk with exactly these bytes, whose
-    /// [`content_hash`] this is.
+    /// Generated, and on disk with exactly these bytes (or staged to be,
+    /// by [`crate::write::Stage`]), whose [`content_hash`] this is.
     OnDisk(u64),
 }
 
