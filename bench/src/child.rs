@@ -295,7 +295,7 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             measurement.peak_after_plan_kib = peak_rss_kib();
             let phase = Instant::now();
             let (staged, staged_bytes) = (stage.len(), stage.bytes());
-            stage.commit().unwrap_or_else(|error| panic!("commit: {error}"));
+            let written = stage.commit().unwrap_or_else(|error| panic!("commit: {error}"));
             write::apply(&workspace, &plan).unwrap_or_else(|error| panic!("apply: {error}"));
             measurement.write = phase.elapsed();
             measurement.files_written = staged + plan.writes.len();
@@ -315,7 +315,7 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             }
             if scenario != Scenario::NoopBuild {
                 let phase = Instant::now();
-                cache::store(&workspace, &compilation.files, &plan.removals, cache_start);
+                cache::store(&workspace, &compilation.files, &plan.removals, &written, cache_start);
                 measurement.cache += phase.elapsed();
             }
             let phase = Instant::now();
@@ -334,7 +334,7 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             assert!(drifts.is_empty(), "check after build must find no drift: {}", diff::summary(&drifts));
             if scenario == Scenario::CheckCached {
                 let phase = Instant::now();
-                cache::store(&workspace, &compilation.files, &[], cache_start);
+                cache::store(&workspace, &compilation.files, &[], &[], cache_start);
                 measurement.cache += phase.elapsed();
             }
             let phase = Instant::now();

@@ -164,8 +164,9 @@ pub fn lookup(workspace: &Workspace, start: Start) -> Lookup {
 /// Records that the disk holds `tree`, the whole compilation of `workspace`
 /// (no diagnostics, no drift), and which files it read. `removed` are the
 /// files the run pruned: with the files it wrote, the repository's files are
-/// now what the workspace found less those, plus the tree.
-pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], start: Start) {
+/// now what the workspace found less those, plus the tree. `written` (in
+/// order) are the files it wrote, too recent to trust their times.
+pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], written: &[String], start: Start) {
     let Some(root) = workspace.root() else { return };
     let mut files: BTreeSet<&str> = workspace.other_files().collect();
     for path in removed {
@@ -190,7 +191,7 @@ pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], start
         .into_par_iter()
         .chain(others.into_par_iter().map(|path| (path, None)))
         .map(|(path, hash)| {
-            if tree.get(path).is_some() {
+            if tree.get(path).is_some() || written.binary_search_by(|written| written.as_str().cmp(path)).is_ok() {
                 // Written by this run: too recent to trust its times.
                 return Some(Entry { path: path.to_owned(), stamp: None, hash });
             }

@@ -236,9 +236,9 @@ impl<'w> Stage<'w> {
         lock(&self.error).take()
     }
 
-    /// Renames every staged file into place, in parallel; the first failure
-    /// in path order is returned.
-    pub fn commit(self) -> Result<(), Error> {
+    /// Renames every staged file into place, in parallel: the paths written,
+    /// in order, or the first failure in path order.
+    pub fn commit(self) -> Result<Vec<String>, Error> {
         let mut staged = self.staged.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         staged.sort();
         let results: Vec<Result<(), Error>> = staged
@@ -251,7 +251,8 @@ impl<'w> Stage<'w> {
                 })
             })
             .collect();
-        results.into_iter().collect::<Result<Vec<()>, Error>>().map(|_| ())
+        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
+        Ok(staged.into_iter().map(|(path, _)| path).collect())
     }
 
     /// Removes every staged file and the folders staging created.

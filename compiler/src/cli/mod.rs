@@ -367,9 +367,9 @@ impl Cx<'_> {
             }
         };
         let staged = stage.len();
-        stage.commit().map_err(|error| error.to_string())?;
+        let written = stage.commit().map_err(|error| error.to_string())?;
         write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
-        remember(&workspace, &compilation, &plan.removals, run, start);
+        remember(&workspace, &compilation, &plan.removals, &written, run, start);
         let _ = writeln!(
             self.err,
             "{} written, {} removed, {} unchanged",
@@ -398,7 +398,7 @@ impl Cx<'_> {
         }
         let drifts = diff::drift(&workspace, &compilation.files);
         if drifts.is_empty() {
-            remember(&workspace, &compilation, &[], run, start);
+            remember(&workspace, &compilation, &[], &[], run, start);
             if strict {
                 let _ = writeln!(self.err, "{} up to date", files(compilation.files.len()));
             }
@@ -516,9 +516,16 @@ impl Cx<'_> {
 /// After a run that left the disk equal to the compiled tree: records it in
 /// the build cache when the compilation had nothing to say (diagnostics are
 /// printed by compiling, so a run with any is never skipped).
-fn remember(workspace: &Workspace, compilation: &Compilation, removed: &[String], run: &Run, start: cache::Start) {
+fn remember(
+    workspace: &Workspace,
+    compilation: &Compilation,
+    removed: &[String],
+    written: &[String],
+    run: &Run,
+    start: cache::Start,
+) {
     if !run.no_cache && compilation.diagnostics.is_empty() {
-        cache::store(workspace, &compilation.files, removed, start);
+        cache::store(workspace, &compilation.files, removed, written, start);
     }
 }
 
