@@ -242,13 +242,35 @@ fn write_scalar(value: &Value, level: usize, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        Value::Number(number) => {
-            let _ = write!(out, "{number}");
-        }
+        Value::Number(number) => match number.as_i64() {
+            Some(integer) => push_integer(integer, out),
+            None => {
+                let _ = write!(out, "{number}");
+            }
+        },
         Value::String(text) => write_string(text, level, out),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
     }
+}
+
+/// An integer in decimal, without the formatting machinery.
+fn push_integer(integer: i64, out: &mut String) {
+    if integer < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = integer.unsigned_abs();
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 fn write_string(text: &str, level: usize, out: &mut String) {
@@ -286,12 +308,20 @@ fn write_literal_block(text: &str, level: usize, out: &mut String) {
     out.pop();
 }
 
-/// A literal block cannot carry control characters, trailing spaces or
-/// leading tabs faithfully; such text is double-quoted instead.
+/// A literal block cannot carry control characters (tabs among them),
+/// trailing spaces or a leading line break faithfully; such text is
+/// double-quoted instead. One pass over the bytes: these strings are the
+/// long ones (dashboards, alert rules, scripts).
 fn is_block_safe(text: &str) -> bool {
-    text.chars().all(|character| character == '\n' || !character.is_control())
-        && text.split('\n').all(|line| !line.ends_with(' ') && !line.starts_with('\t'))
-        && !text.starts_with('\n')
+    let bytes = text.as_bytes();
+    // C0 controls but the line break, and DEL: counted without an early exit,
+    // so the loop runs on whole vectors.
+    let controls = bytes.iter().fold(0u32, |count, &byte| {
+        count + u32::from((byte < 0x20 && byte != b'\n') || byte == 0x7f)
+    });
+    // C1 controls, U+0080..U+009F, are `C2 80`..`C2 9F`.
+    let c1 = bytes.contains(&0xc2) && bytes.windows(2).any(|pair| pair[0] == 0xc2 && (0x80..=0x9f).contains(&pair[1]));
+    controls == 0 && !c1 && !text.starts_with('\n') && !text.ends_with(' ') && !text.contains(" \n")
 }
 
 fn write_double_quoted(text: &str, out: &mut String) {
@@ -312,12 +342,17 @@ fn write_double_quoted(text: &str, out: &mut String) {
     out.push('"');
 }
 
-/// Words some YAML reader (1.1 or 1.2) resolves to something other than a string.
-const RESERVED: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on",
-    "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "=", "<<", ".inf", ".Inf", ".INF", "-.inf", "-.Inf",
-    "-.INF", "+.inf", "+.Inf", "+.INF", ".nan", ".NaN", ".NAN",
-];
+/// Words some YAML reader (1.1 or 1.2) resolves to something other than a
+/// string (a `match`, which compiles to a switch on the length).
+fn is_reserved(text: &str) -> bool {
+    matches!(
+        text,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "true" | "True" | "TRUE" | "false"
+            | "False" | "FALSE" | "on" | "On" | "ON" | "off" | "Off" | "OFF" | "null" | "Null" | "NULL" | "~" | "="
+            | "<<" | ".inf" | ".Inf" | ".INF" | "-.inf" | "-.Inf" | "-.INF" | "+.inf" | "+.Inf" | "+.INF" | ".nan"
+            | ".NaN" | ".NAN"
+    )
+}
 
 /// Whether `text` reads back as the same string when written plain.
 pub(crate) fn is_plain_safe(text: &str) -> bool {
@@ -329,10 +364,10 @@ pub(crate) fn is_plain_safe(text: &str) -> bool {
         && (first.is_ascii_alphabetic() || first == b'/' || first == b'_')
         && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-'))
     {
-        return bytes.len() > 5 || !RESERVED.contains(&text);
+        return bytes.len() > 5 || !is_reserved(text);
     }
     let Some(first) = text.chars().next() else { return false };
-    if RESERVED.contains(&text) || looks_numeric(text) {
+    if is_reserved(text) || looks_numeric(text) {
         return false;
     }
     if first.is_whitespace() || text.ends_with(char::is_whitespace) {
@@ -493,6 +528,24 @@ mod tests {
         let value = json!({ "data": { "a": "x: 1\ny: 2\n", "b": "no newline\nat end", "c": "two\n\n", "d": "  indented\nnext\n" } });
         let expected = "data:\n  a: |\n    x: 1\n    y: 2\n  b: |-\n    no newline\n    at end\n  c: |+\n    two\n\n  d: |2\n      indented\n    next\n";
         assert_eq!(yaml(&value), expected);
+    }
+
+    #[test]
+    fn literal_blocks_only_for_text_they_carry_faithfully() {
+        use super::is_block_safe;
+        for text in ["a\nb", "a\nb\n", "x: 1\n  y: é\n", "a\n\nb", "{\n  \"k\": \"v\"\n}\n"] {
+            assert!(is_block_safe(text), "{text:?}");
+        }
+        for text in ["\nlead", "trail \nx", "x\ntrail ", "tab\there\n", "\tlead\n", "cr\r\n", "nel\u{85}\n", "del\u{7f}\n"] {
+            assert!(!is_block_safe(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_as_serde_json_writes_them() {
+        for value in [json!(0), json!(7), json!(-12), json!(8080), json!(i64::MAX), json!(i64::MIN), json!(u64::MAX), json!(0.5), json!(1e21)] {
+            assert_eq!(yaml(&value), format!("{value}\n"));
+        }
     }
 
     #[test]
