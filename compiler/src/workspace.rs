@@ -279,12 +279,18 @@ impl Workspace {
             return **text == *contents;
         }
         let Some(root) = &self.root else { return false };
-        // Only an equal length is worth reading.
-        match std::fs::symlink_metadata(root.join(path)) {
-            Ok(metadata) if metadata.is_file() && metadata.len() == contents.len() as u64 => {}
-            _ => return false,
+        // Only a regular file the walk found (not a link, not a folder) can
+        // hold it, and only one of the same length is worth reading: one
+        // lookup of the path, then the open file's own metadata.
+        if !self.files.contains(path) {
+            return false;
         }
-        std::fs::read(root.join(path)).is_ok_and(|bytes| bytes == contents.as_bytes())
+        let Ok(mut file) = std::fs::File::open(root.join(path)) else { return false };
+        if !file.metadata().is_ok_and(|metadata| metadata.is_file() && metadata.len() == contents.len() as u64) {
+            return false;
+        }
+        let mut bytes = Vec::with_capacity(contents.len() + 1);
+        std::io::Read::read_to_end(&mut file, &mut bytes).is_ok() && bytes == contents.as_bytes()
     }
 
     /// What is at `path` now.

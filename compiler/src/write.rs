@@ -164,6 +164,8 @@ pub struct Stage<'w> {
     created: Mutex<Vec<PathBuf>>,
     /// Per folder, whether it may be written to (no symbolic link on the way).
     folders: Mutex<BTreeMap<String, bool>>,
+    /// Folders known to exist.
+    ready: Mutex<std::collections::BTreeSet<String>>,
     /// The first I/O error.
     error: Mutex<Option<Error>>,
     /// Bytes staged.
@@ -179,6 +181,7 @@ impl<'w> Stage<'w> {
             staged: Mutex::default(),
             created: Mutex::default(),
             folders: Mutex::default(),
+            ready: Mutex::default(),
             error: Mutex::default(),
             bytes: AtomicUsize::new(0),
         })
@@ -282,7 +285,7 @@ impl<'w> Stage<'w> {
 
     fn stage(&self, folder: &str, full: &Path, contents: &[u8]) -> Result<PathBuf, Error> {
         let directory = self.root.join(folder);
-        if !directory.is_dir() {
+        if !lock(&self.ready).contains(folder) && !directory.is_dir() {
             // Record each folder this creates, outermost first.
             let missing: Vec<PathBuf> = directory
                 .ancestors()
@@ -292,6 +295,7 @@ impl<'w> Stage<'w> {
             std::fs::create_dir_all(&directory).map_err(|source| Error::Io { path: directory.clone(), source })?;
             lock(&self.created).extend(missing);
         }
+        lock(&self.ready).insert(folder.to_owned());
         let name = full.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let temporary = directory.join(format!(".{name}.platc-{}.tmp", std::process::id()));
         std::fs::File::create(&temporary).and_then(|mut file| file.write_all(contents)).map_err(|source| {
