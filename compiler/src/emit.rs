@@ -274,7 +274,14 @@ fn push_integer(integer: i64, out: &mut String) {
 }
 
 fn write_string(text: &str, level: usize, out: &mut String) {
-    if text.contains('\n') && is_block_safe(text) {
+    if let Some(plain) = simple_word(text) {
+        // Most strings: names, labels, paths. No line break in them.
+        if plain {
+            out.push_str(text);
+        } else {
+            write_double_quoted(text, out);
+        }
+    } else if text.contains('\n') && is_block_safe(text) {
         write_literal_block(text, level, out);
     } else if is_plain_safe(text) {
         out.push_str(text);
@@ -316,9 +323,8 @@ fn is_block_safe(text: &str) -> bool {
     let bytes = text.as_bytes();
     // C0 controls but the line break, and DEL: counted without an early exit,
     // so the loop runs on whole vectors.
-    let controls = bytes.iter().fold(0u32, |count, &byte| {
-        count + u32::from((byte < 0x20 && byte != b'\n') || byte == 0x7f)
-    });
+    let controls =
+        bytes.iter().fold(0u32, |count, &byte| count + u32::from((byte < 0x20 && byte != b'\n') || byte == 0x7f));
     // C1 controls, U+0080..U+009F, are `C2 80`..`C2 9F`.
     let c1 = bytes.contains(&0xc2) && bytes.windows(2).any(|pair| pair[0] == 0xc2 && (0x80..=0x9f).contains(&pair[1]));
     controls == 0 && !c1 && !text.starts_with('\n') && !text.ends_with(' ') && !text.contains(" \n")
@@ -347,24 +353,52 @@ fn write_double_quoted(text: &str, out: &mut String) {
 fn is_reserved(text: &str) -> bool {
     matches!(
         text,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "n" | "N" | "no" | "No" | "NO" | "true" | "True" | "TRUE" | "false"
-            | "False" | "FALSE" | "on" | "On" | "ON" | "off" | "Off" | "OFF" | "null" | "Null" | "NULL" | "~" | "="
-            | "<<" | ".inf" | ".Inf" | ".INF" | "-.inf" | "-.Inf" | "-.INF" | "+.inf" | "+.Inf" | "+.INF" | ".nan"
-            | ".NaN" | ".NAN"
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "null"
+            | "Null"
+            | "NULL"
+            | "~"
+            | "="
+            | "<<"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
     )
 }
 
 /// Whether `text` reads back as the same string when written plain.
 pub(crate) fn is_plain_safe(text: &str) -> bool {
-    // Fast path for the common case (names, labels, paths, references):
-    // ASCII letters, digits, `.`, `_`, `/` and `-`, not starting like a
-    // number or an indicator. Only short words can be reserved there.
-    let bytes = text.as_bytes();
-    if let Some(&first) = bytes.first()
-        && (first.is_ascii_alphabetic() || first == b'/' || first == b'_')
-        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-'))
-    {
-        return bytes.len() > 5 || !is_reserved(text);
+    if let Some(plain) = simple_word(text) {
+        return plain;
     }
     let Some(first) = text.chars().next() else { return false };
     if is_reserved(text) || looks_numeric(text) {
@@ -394,6 +428,18 @@ pub(crate) fn is_plain_safe(text: &str) -> bool {
                 '{' | '}' | '[' | ']' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`'
             )
     })
+}
+
+/// The common case (names, labels, paths, references), decided at once:
+/// ASCII letters, digits, `.`, `_`, `/` and `-`, not starting like a number
+/// or an indicator, is plain unless it is a reserved word (only short words
+/// can be). `None` for anything else.
+fn simple_word(text: &str) -> Option<bool> {
+    let bytes = text.as_bytes();
+    let first = *bytes.first()?;
+    let simple = (first.is_ascii_alphabetic() || first == b'/' || first == b'_')
+        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-'));
+    simple.then(|| bytes.len() > 5 || !is_reserved(text))
 }
 
 /// Anything a YAML 1.1 or 1.2 reader might take for a number or timestamp:
@@ -536,14 +582,26 @@ mod tests {
         for text in ["a\nb", "a\nb\n", "x: 1\n  y: é\n", "a\n\nb", "{\n  \"k\": \"v\"\n}\n"] {
             assert!(is_block_safe(text), "{text:?}");
         }
-        for text in ["\nlead", "trail \nx", "x\ntrail ", "tab\there\n", "\tlead\n", "cr\r\n", "nel\u{85}\n", "del\u{7f}\n"] {
+        for text in
+            ["\nlead", "trail \nx", "x\ntrail ", "tab\there\n", "\tlead\n", "cr\r\n", "nel\u{85}\n", "del\u{7f}\n"]
+        {
             assert!(!is_block_safe(text), "{text:?}");
         }
     }
 
     #[test]
     fn numbers_as_serde_json_writes_them() {
-        for value in [json!(0), json!(7), json!(-12), json!(8080), json!(i64::MAX), json!(i64::MIN), json!(u64::MAX), json!(0.5), json!(1e21)] {
+        for value in [
+            json!(0),
+            json!(7),
+            json!(-12),
+            json!(8080),
+            json!(i64::MAX),
+            json!(i64::MIN),
+            json!(u64::MAX),
+            json!(0.5),
+            json!(1e21),
+        ] {
             assert_eq!(yaml(&value), format!("{value}\n"));
         }
     }

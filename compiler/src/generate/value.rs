@@ -4,8 +4,9 @@
 //! - A `Value` (or a `Vec` of them) interpolated into a literal is cloned,
 //!   not serialized into a new `Value` through serde as `serde_json::json!`
 //!   does with everything it is given.
-//! - `move value` moves it in: the usual case, an object built by a helper
-//!   and placed into the next one up, then costs nothing.
+//! - The result of a function call (`metadata(service, name)`), and any
+//!   `move value`, is moved in: an object built by a helper and placed into
+//!   the next one up costs nothing.
 //!
 //! Everything else converts as in `serde_json::json!`, through `Serialize`.
 //! Keys are expressions that turn `Into<String>`; values are `null`, object
@@ -35,6 +36,12 @@ macro_rules! json {
         let mut object = ::serde_json::Map::new();
         json_internal!(@key object () $($entries)+);
         ::serde_json::Value::Object(object)
+    }};
+    // A function call makes a new value: a `Value` is moved, not cloned.
+    ($($function:ident)::+ ( $($arguments:tt)* )) => {{
+        #[allow(unused_imports)]
+        use $crate::generate::value::{ByMove as _, BySerializeOwned as _};
+        $crate::generate::value::Owned($($function)::+($($arguments)*)).into_json()
     }};
     ($other:expr) => {{
         #[allow(unused_imports)]
@@ -108,6 +115,32 @@ impl ByClone for Probe<'_, serde_json::Map<String, Value>> {
     }
 }
 
+/// A new value on its way into [`json!`] (the result of a call): method
+/// resolution picks [`ByMove`] for a `Value`, else [`BySerializeOwned`]
+/// through a reference.
+#[derive(Debug)]
+pub(crate) struct Owned<T>(pub(crate) T);
+
+pub(crate) trait ByMove {
+    fn into_json(self) -> Value;
+}
+
+impl ByMove for Owned<Value> {
+    fn into_json(self) -> Value {
+        self.0
+    }
+}
+
+pub(crate) trait BySerializeOwned {
+    fn into_json(self) -> Value;
+}
+
+impl<T: Serialize> BySerializeOwned for &Owned<T> {
+    fn into_json(self) -> Value {
+        serde_json::to_value(&self.0).unwrap_or(Value::Null)
+    }
+}
+
 pub(crate) trait BySerialize {
     fn to_json(&self) -> Value;
 }
@@ -151,6 +184,17 @@ mod tests {
         });
         assert_eq!(ours, theirs);
         assert_eq!(serde_json::to_string(&ours).ok(), serde_json::to_string(&theirs).ok(), "same key order");
+        // Calls: a `Value` moved in, anything else serialized.
+        fn object() -> Value {
+            serde_json::json!({ "made": true })
+        }
+        fn text() -> String {
+            "t".to_owned()
+        }
+        assert_eq!(
+            json!({ "object": object(), "text": text(), "some": Some(3), "path": std::string::String::from("p") }),
+            serde_json::json!({ "object": { "made": true }, "text": "t", "some": 3, "path": "p" })
+        );
         let computed = json!({ key.clone(): 1, (format!("{name}-2")): 2 });
         assert_eq!(computed, serde_json::json!({ "api-key": 1, "api-2": 2 }));
     }
