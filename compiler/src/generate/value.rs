@@ -156,6 +156,14 @@ impl<T: Serialize + ?Sized> BySerialize for &Probe<'_, T> {
 mod tests {
     use serde_json::Value;
 
+    fn object() -> Value {
+        serde_json::json!({ "made": true })
+    }
+
+    fn text() -> String {
+        "t".to_owned()
+    }
+
     #[test]
     fn builds_what_serde_json_builds() {
         let name = String::from("api");
@@ -185,12 +193,6 @@ mod tests {
         assert_eq!(ours, theirs);
         assert_eq!(serde_json::to_string(&ours).ok(), serde_json::to_string(&theirs).ok(), "same key order");
         // Calls: a `Value` moved in, anything else serialized.
-        fn object() -> Value {
-            serde_json::json!({ "made": true })
-        }
-        fn text() -> String {
-            "t".to_owned()
-        }
         assert_eq!(
             json!({ "object": object(), "text": text(), "some": Some(3), "path": std::string::String::from("p") }),
             serde_json::json!({ "object": { "made": true }, "text": "t", "some": 3, "path": "p" })
