@@ -29,7 +29,7 @@ pub(super) fn application(service: &model::Service, platform: &model::Platform) 
         "metadata": {
             "name": application_name(&service.name, &service.environment),
             "namespace": gitops.namespace,
-            "labels": labels,
+            "labels": move labels,
             // Deleting the Application deletes what it deployed.
             "finalizers": ["resources-finalizer.argocd.argoproj.io"],
         },

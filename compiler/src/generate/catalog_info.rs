@@ -157,7 +157,7 @@ fn component(service: &model::Service, platform: &model::Platform, owner: &str) 
         "metadata": {
             "name": service.name,
             "description": service.description,
-            "annotations": annotations,
+            "annotations": move annotations,
             "tags": tags(service),
         },
         "spec": {
@@ -286,7 +286,7 @@ fn api_entity(service: &model::Service, api: &str, owner: &str) -> Value {
             "lifecycle": lifecycle(service),
             "owner": owner,
             "system": service.system,
-            "definition": definition,
+            "definition": move definition,
         },
     })
 }

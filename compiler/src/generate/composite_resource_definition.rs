@@ -162,7 +162,7 @@ fn composite_resource_definition(definition: &Definition<'_>) -> Value {
             "names": { "kind": definition.composite_kind(), "plural": definition.composite_plural() },
             "claimNames": { "kind": definition.claim_kind, "plural": definition.claim_plural() },
             "connectionSecretKeys": CONNECTION_KEYS,
-            "versions": versions,
+            "versions": move versions,
         },
     })
 }

@@ -113,7 +113,7 @@ fn managed_resource(class: &model::DatabaseClass) -> Value {
             formatted("metadata.uid", "spec.forProvider.passwordSecretRef.name", "%s-master-password"),
             formatted("metadata.name", "spec.forProvider.finalSnapshotIdentifier", "%s-final"),
         ],
-        "connectionDetails": connection_details,
+        "connectionDetails": move connection_details,
     })
 }
 

@@ -14,7 +14,7 @@ pub(super) fn config_map(service: &model::Service) -> Value {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": metadata(service, &config_map_name(service)),
-        "data": data,
+        "data": move data,
     })
 }
 

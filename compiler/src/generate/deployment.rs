@@ -31,7 +31,7 @@ pub(super) fn deployment(service: &model::Service, platform: &model::Platform) -
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": described(service, &service.name),
-        "spec": spec,
+        "spec": move spec,
     })
 }
 

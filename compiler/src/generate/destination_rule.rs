@@ -65,8 +65,8 @@ pub(super) fn destination_rule(service: &model::Service, platform: &model::Platf
         "metadata": metadata(service, &service.name),
         "spec": {
             "host": service.name,
-            "trafficPolicy": policy,
-            "subsets": subsets,
+            "trafficPolicy": move policy,
+            "subsets": move subsets,
         },
     }))
 }

@@ -36,7 +36,7 @@ pub(super) fn external_secret(service: &model::Service, platform: &model::Platfo
             "refreshInterval": store.refresh,
             "secretStoreRef": { "name": store.name, "kind": store.kind },
             "target": { "name": name, "creationPolicy": "Owner" },
-            "data": data,
+            "data": move data,
         },
     }))
 }

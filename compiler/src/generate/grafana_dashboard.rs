@@ -74,9 +74,9 @@ pub(super) fn grafana_dashboard(service: &model::Service, platform: &model::Plat
             "metadata": {
                 "name": format!("{}-dashboard", service.name),
                 "namespace": service.namespace,
-                "labels": metadata_labels,
+                "labels": move metadata_labels,
             },
-            "data": data,
+            "data": move data,
         }),
     ))
 }
@@ -106,7 +106,7 @@ fn dashboard(service: &model::Service, sli: Option<&Sli>) -> Value {
     let mut dashboard = json!({
         "uid": dashboard_uid(&service.name),
         "title": service.name,
-        "tags": tags,
+        "tags": move tags,
         "editable": false,
         "graphTooltip": 1,
         "refresh": "1m",
@@ -135,7 +135,7 @@ fn dashboard(service: &model::Service, sli: Option<&Sli>) -> Value {
                 },
             ],
         },
-        "panels": panels,
+        "panels": move panels,
     });
     // The JSON is written as text, where a `null` would stay.
     if let Some(description) = &service.description {
@@ -183,7 +183,7 @@ fn panel(
         "gridPos": { "h": HEIGHT, "w": width, "x": x, "y": y },
         "fieldConfig": {
             "defaults": { "unit": unit, "min": 0 },
-            "overrides": overrides,
+            "overrides": move overrides,
         },
         "options": {
             "legend": { "displayMode": "list", "placement": "bottom", "showLegend": true },

@@ -33,7 +33,7 @@ pub(super) fn horizontal_pod_autoscaler(service: &model::Service) -> Value {
             "scaleTargetRef": { "apiVersion": "apps/v1", "kind": "Deployment", "name": service.name },
             "minReplicas": min,
             "maxReplicas": max,
-            "metrics": metrics,
+            "metrics": move metrics,
         },
     })
 }

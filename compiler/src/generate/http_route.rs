@@ -79,9 +79,9 @@ pub(super) fn http_route(service: &model::Service, platform: &model::Platform) -
     Some(json!({
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",
-        "metadata": metadata,
+        "metadata": move metadata,
         "spec": {
-            "parentRefs": parents,
+            "parentRefs": move parents,
             "rules": [rule],
         },
     }))

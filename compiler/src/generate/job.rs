@@ -45,7 +45,7 @@ pub(super) fn migration_job(service: &model::Service, platform: &model::Platform
     Some(json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": metadata,
+        "metadata": move metadata,
         "spec": {
             "backoffLimit": BACKOFF_LIMIT,
             "activeDeadlineSeconds": DEADLINE_SECONDS,

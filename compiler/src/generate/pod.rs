@@ -252,7 +252,7 @@ fn container_security(service: &model::Service) -> Value {
         "allowPrivilegeEscalation": security.privilege_escalation,
         "readOnlyRootFilesystem": security.read_only_root,
         "runAsNonRoot": security.run_as_non_root,
-        "capabilities": capabilities,
+        "capabilities": move capabilities,
     })
 }
 

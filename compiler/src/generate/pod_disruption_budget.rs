@@ -20,6 +20,6 @@ pub(super) fn pod_disruption_budget(service: &model::Service, budget: &Budget) -
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": metadata(service, &service.name),
-        "spec": spec,
+        "spec": move spec,
     })
 }

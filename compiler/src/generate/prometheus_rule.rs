@@ -380,7 +380,7 @@ pub(super) fn prometheus_rule(service: &model::Service, platform: &model::Platfo
         "metadata": {
             "name": service.name,
             "namespace": namespace,
-            "labels": metadata_labels,
+            "labels": move metadata_labels,
         },
         "spec": { "groups": groups },
     }))
@@ -429,7 +429,7 @@ fn alert(
             "tier": service.tier,
             "environment": service.environment,
         },
-        "annotations": annotations,
+        "annotations": move annotations,
     })
 }
 

@@ -28,7 +28,7 @@ pub(super) fn service(service: &model::Service) -> Value {
         "spec": {
             "type": if load_balancer { "LoadBalancer" } else { "ClusterIP" },
             "selector": selector_labels(service),
-            "ports": ports,
+            "ports": move ports,
         },
     })
 }

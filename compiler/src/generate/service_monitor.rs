@@ -45,7 +45,7 @@ pub(super) fn service_monitor(service: &model::Service, platform: &model::Platfo
         "metadata": {
             "name": service.name,
             "namespace": service.namespace,
-            "labels": metadata_labels,
+            "labels": move metadata_labels,
         },
         "spec": {
             "selector": { "matchLabels": selector_labels(service) },
