@@ -173,8 +173,12 @@ pub fn document(value: &Value, out: &mut String) {
 }
 
 fn indent(level: usize, out: &mut String) {
-    for _ in 0..level {
-        out.push_str("  ");
+    const SPACES: &str = "                                ";
+    let mut width = level * 2;
+    while width > 0 {
+        let step = width.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        width -= step;
     }
 }
 

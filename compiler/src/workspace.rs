@@ -350,6 +350,10 @@ impl crate::resolve::Files for Workspace {
 /// `root/a/b` → `a/b`, with `/` separators; `None` outside `root` or not UTF-8.
 fn relative_path(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
+    if std::path::MAIN_SEPARATOR == '/' {
+        // The walk's paths are already plain: no `.`, no `..`, no doubled `/`.
+        return relative.to_str().map(str::to_owned);
+    }
     let parts: Option<Vec<&str>> = relative.components().map(|component| component.as_os_str().to_str()).collect();
     Some(parts?.join("/"))
 }
