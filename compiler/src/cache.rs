@@ -206,34 +206,51 @@ pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], writt
 }
 
 fn save(root: &Path, record: &Record) {
-    let mut text = format!("{MAGIC}\nfingerprint {:016x}\n", record.fingerprint);
+    // Tens of thousands of lines: written by hand, not through `format!`.
+    let mut text = String::with_capacity(64 + record.entries.len() * 96);
+    text.push_str(MAGIC);
+    text.push_str("\nfingerprint ");
+    push_hex(record.fingerprint, &mut text);
+    text.push('\n');
     for (path, hash) in &record.reads {
-        let _ = writeln!(text, "read {hash:016x} {path}");
+        text.push_str("read ");
+        push_hex(*hash, &mut text);
+        text.push(' ');
+        text.push_str(path);
+        text.push('\n');
     }
     for entry in &record.entries {
-        let hash = entry.hash.map_or_else(|| "-".to_owned(), |hash| format!("{hash:016x}"));
+        text.push_str("file ");
+        match entry.hash {
+            Some(hash) => push_hex(hash, &mut text),
+            None => text.push('-'),
+        }
         match entry.stamp {
             Some(stamp) => {
-                let _ = writeln!(
-                    text,
-                    "file {hash} {} {} {} {} {}",
-                    stamp.len, stamp.modified, stamp.changed, stamp.inode, entry.path
-                );
+                let _ = write!(text, " {} {} {} {} ", stamp.len, stamp.modified, stamp.changed, stamp.inode);
             }
-            None => {
-                let _ = writeln!(text, "file {hash} - - - - {}", entry.path);
-            }
+            None => text.push_str(" - - - - "),
         }
+        text.push_str(&entry.path);
+        text.push('\n');
     }
     let folder = root.join(FOLDER);
-    let _ = crate::write::cache_files(
-        &folder,
-        &[
-            (".gitignore", "# Written by platc: its build cache, never committed.\n*\n"),
-            ("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# The build cache of platc.\n"),
-            (RECORD, &text),
-        ],
-    );
+    // The `.gitignore` first: git never sees the record.
+    let mut files = Vec::new();
+    if !folder.join(".gitignore").is_file() {
+        files.push((".gitignore", "# Written by platc: its build cache, never committed.\n*\n"));
+        files.push(("CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n# The build cache of platc.\n"));
+    }
+    files.push((RECORD, text.as_str()));
+    let _ = crate::write::cache_files(&folder, &files);
+}
+
+/// Sixteen lowercase hexadecimal digits.
+fn push_hex(value: u64, out: &mut String) {
+    for shift in (0..16).rev() {
+        let digit = u8::try_from((value >> (shift * 4)) & 0xf).unwrap_or(0);
+        out.push(char::from(if digit < 10 { b'0' + digit } else { b'a' + digit - 10 }));
+    }
 }
 
 fn parse(text: &str) -> Option<Record> {

@@ -7,7 +7,7 @@
 //! write.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -78,19 +78,27 @@ impl std::error::Error for Error {}
 
 /// Decides what to write; fails, writing nothing, if a file is in the way.
 pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>, Error> {
-    // Thousands of files share a few folders: each folder is looked at once.
+    // Thousands of files share a few folders: each folder is looked at once
+    // (paths come in order, so a folder's files come together).
     let mut links: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    let outside: Vec<String> = tree
-        .paths()
-        .filter_map(|path| {
-            if !is_plain(path) {
-                return Some(format!("`{path}` is not a relative path inside it"));
-            }
-            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-            let link = links.entry(folder).or_insert_with(|| symbolic_link_in(workspace.root(), folder));
-            link.as_ref().map(|link| format!("`{path}` goes through the symbolic link `{link}`"))
-        })
-        .collect();
+    let mut plain = BTreeSet::new();
+    let mut last: Option<(&str, Option<String>)> = None;
+    let mut outside = Vec::new();
+    for path in tree.paths() {
+        if !is_plain(path) {
+            outside.push(format!("`{path}` is not a relative path inside it"));
+            continue;
+        }
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if last.as_ref().is_none_or(|(previous, _)| *previous != folder) {
+            let link =
+                links.entry(folder).or_insert_with(|| symbolic_link_in(workspace.root(), folder, &mut plain)).clone();
+            last = Some((folder, link));
+        }
+        if let Some((_, Some(link))) = &last {
+            outside.push(format!("`{path}` goes through the symbolic link `{link}`"));
+        }
+    }
     if !outside.is_empty() {
         return Err(Error::Outside(outside));
     }
@@ -165,7 +173,11 @@ pub struct Stage<'w> {
     /// Per folder, whether it may be written to (no symbolic link on the way).
     folders: Mutex<BTreeMap<String, bool>>,
     /// Folders known to exist.
-    ready: Mutex<std::collections::BTreeSet<String>>,
+    ready: Mutex<BTreeSet<String>>,
+    /// Folders this build made: nothing was in them before.
+    fresh: Mutex<BTreeSet<String>>,
+    /// Folders known not to be symbolic links.
+    plain: Mutex<BTreeSet<String>>,
     /// The first I/O error.
     error: Mutex<Option<Error>>,
     /// Bytes staged.
@@ -182,6 +194,8 @@ impl<'w> Stage<'w> {
             created: Mutex::default(),
             folders: Mutex::default(),
             ready: Mutex::default(),
+            fresh: Mutex::default(),
+            plain: Mutex::default(),
             error: Mutex::default(),
             bytes: AtomicUsize::new(0),
         })
@@ -198,7 +212,9 @@ impl<'w> Stage<'w> {
             return true;
         }
         let full = self.root.join(path);
-        match std::fs::symlink_metadata(&full) {
+        // In a folder this build made, nothing stands but what it staged.
+        let fresh = lock(&self.fresh).contains(folder);
+        match if fresh { Err(()) } else { std::fs::symlink_metadata(&full).map_err(drop) } {
             Ok(metadata) if !metadata.is_file() => return true,
             Ok(_) => {
                 if !matches!(self.workspace.existing(path), crate::workspace::Existing::Owned(_)) {
@@ -229,6 +245,13 @@ impl<'w> Stage<'w> {
         self.len() == 0
     }
 
+    /// The paths of the files staged, in order.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = lock(&self.staged).iter().map(|(path, _)| path.clone()).collect();
+        paths.sort();
+        paths
+    }
+
     /// How many bytes are staged.
     pub fn bytes(&self) -> usize {
         self.bytes.load(Ordering::Relaxed)
@@ -239,9 +262,9 @@ impl<'w> Stage<'w> {
         lock(&self.error).take()
     }
 
-    /// Renames every staged file into place, in parallel: the paths written,
-    /// in order, or the first failure in path order.
-    pub fn commit(self) -> Result<Vec<String>, Error> {
+    /// Renames every staged file into place, in parallel; the first failure
+    /// in path order is returned.
+    pub fn commit(self) -> Result<(), Error> {
         let mut staged = self.staged.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         staged.sort();
         let results: Vec<Result<(), Error>> = staged
@@ -254,8 +277,7 @@ impl<'w> Stage<'w> {
                 })
             })
             .collect();
-        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
-        Ok(staged.into_iter().map(|(path, _)| path).collect())
+        results.into_iter().collect::<Result<Vec<()>, Error>>().map(|_| ())
     }
 
     /// Removes every staged file and the folders staging created.
@@ -278,7 +300,7 @@ impl<'w> Stage<'w> {
         if let Some(writable) = lock(&self.folders).get(folder) {
             return *writable;
         }
-        let writable = symbolic_link_in(Some(&self.root), folder).is_none();
+        let writable = symbolic_link_in(Some(&self.root), folder, &mut lock(&self.plain)).is_none();
         lock(&self.folders).insert(folder.to_owned(), writable);
         writable
     }
@@ -294,6 +316,7 @@ impl<'w> Stage<'w> {
                 .collect();
             std::fs::create_dir_all(&directory).map_err(|source| Error::Io { path: directory.clone(), source })?;
             lock(&self.created).extend(missing);
+            lock(&self.fresh).insert(folder.to_owned());
         }
         lock(&self.ready).insert(folder.to_owned());
         let name = full.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
@@ -396,17 +419,29 @@ fn is_plain(path: &str) -> bool {
 }
 
 /// The first part of `folder` (under `root`) that is a symbolic link, if
-/// any: the walk does not follow links, and neither do writes.
-fn symbolic_link_in(root: Option<&Path>, folder: &str) -> Option<String> {
-    let mut current = root?.to_owned();
-    let parts: Vec<&str> = if folder.is_empty() { Vec::new() } else { folder.split('/').collect() };
-    for (index, part) in parts.iter().enumerate() {
-        current.push(part);
-        if current.symlink_metadata().is_ok_and(|metadata| metadata.file_type().is_symlink()) {
-            return Some(parts[..=index].join("/"));
-        }
+/// any: the walk does not follow links, and neither do writes. `plain` holds
+/// the prefixes already found not to be links (folders share their parents),
+/// and gains those found now.
+fn symbolic_link_in(root: Option<&Path>, folder: &str, plain: &mut BTreeSet<String>) -> Option<String> {
+    let root = root?;
+    if folder.is_empty() {
+        return None;
     }
-    None
+    let mut end = 0;
+    loop {
+        end = folder[end..].find('/').map_or(folder.len(), |slash| end + slash);
+        let prefix = &folder[..end];
+        if !plain.contains(prefix) {
+            if root.join(prefix).symlink_metadata().is_ok_and(|metadata| metadata.file_type().is_symlink()) {
+                return Some(prefix.to_owned());
+            }
+            plain.insert(prefix.to_owned());
+        }
+        if end == folder.len() {
+            return None;
+        }
+        end += 1;
+    }
 }
 
 /// Removes folders left empty by pruning, up to (not including) the root.

@@ -367,9 +367,14 @@ impl Cx<'_> {
             }
         };
         let staged = stage.len();
-        let written = stage.commit().map_err(|error| error.to_string())?;
+        let written = stage.paths();
+        // The cache is recorded while the files are renamed into place: a
+        // record of a tree that then fails to land cannot hit (files just
+        // written are recorded unverified, and are read before any hit).
+        let (committed, ()) =
+            rayon::join(|| stage.commit(), || remember(&workspace, &compilation, &plan.removals, &written, run, start));
+        committed.map_err(|error| error.to_string())?;
         write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
-        remember(&workspace, &compilation, &plan.removals, &written, run, start);
         let _ = writeln!(
             self.err,
             "{} written, {} removed, {} unchanged",
