@@ -81,7 +81,7 @@ pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>,
     // Thousands of files share a few folders: each folder is looked at once
     // (paths come in order, so a folder's files come together).
     let mut links: BTreeMap<&str, Option<String>> = BTreeMap::new();
-    let mut plain = BTreeSet::new();
+    let mut not_links = BTreeSet::new();
     let mut last: Option<(&str, Option<String>)> = None;
     let mut outside = Vec::new();
     for path in tree.paths() {
@@ -92,7 +92,7 @@ pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>,
         let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
         if last.as_ref().is_none_or(|(previous, _)| *previous != folder) {
             let link =
-                links.entry(folder).or_insert_with(|| symbolic_link_in(workspace.root(), folder, &mut plain)).clone();
+                links.entry(folder).or_insert_with(|| symbolic_link_in(workspace.root(), folder, &mut not_links)).clone();
             last = Some((folder, link));
         }
         if let Some((_, Some(link))) = &last {
@@ -221,7 +221,7 @@ impl<'w> Stage<'w> {
                     return true;
                 }
             }
-            Err(_) => {}
+            Err(()) => {}
         }
         match self.stage(folder, &full, contents.as_bytes()) {
             Ok(temporary) => {
