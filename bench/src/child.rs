@@ -295,22 +295,14 @@ pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
             measurement.peak_after_plan_kib = peak_rss_kib();
             let phase = Instant::now();
             let (staged, staged_bytes, written) = (stage.len(), stage.bytes(), stage.paths());
-            // As `Cx::build`: the cache is recorded while the files land.
-            let store = scenario != Scenario::NoopBuild;
-            let (committed, cached) = rayon::join(
-                || stage.commit(),
-                || {
-                    let phase = Instant::now();
-                    if store {
-                        cache::store(&workspace, &compilation.files, &plan.removals, &written, cache_start);
-                    }
-                    phase.elapsed()
-                },
-            );
-            committed.unwrap_or_else(|error| panic!("commit: {error}"));
-            measurement.cache += cached;
+            stage.commit().unwrap_or_else(|error| panic!("commit: {error}"));
             write::apply(&workspace, &plan).unwrap_or_else(|error| panic!("apply: {error}"));
             measurement.write = phase.elapsed();
+            if scenario != Scenario::NoopBuild {
+                let phase = Instant::now();
+                cache::store(&workspace, &compilation.files, &plan.removals, &written, cache_start);
+                measurement.cache += phase.elapsed();
+            }
             measurement.files_written = staged + plan.writes.len();
             measurement.bytes_written =
                 staged_bytes + plan.writes.iter().map(|(_, contents)| contents.len()).sum::<usize>();

@@ -91,8 +91,10 @@ pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>,
         }
         let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
         if last.as_ref().is_none_or(|(previous, _)| *previous != folder) {
-            let link =
-                links.entry(folder).or_insert_with(|| symbolic_link_in(workspace.root(), folder, &mut not_links)).clone();
+            let link = links
+                .entry(folder)
+                .or_insert_with(|| symbolic_link_in(workspace.root(), folder, &mut not_links))
+                .clone();
             last = Some((folder, link));
         }
         if let Some((_, Some(link))) = &last {
@@ -170,12 +172,8 @@ pub struct Stage<'w> {
     staged: Mutex<Vec<(String, PathBuf)>>,
     /// Folders staging created, to remove on discard.
     created: Mutex<Vec<PathBuf>>,
-    /// Per folder, whether it may be written to (no symbolic link on the way).
-    folders: Mutex<BTreeMap<String, bool>>,
-    /// Folders known to exist.
-    ready: Mutex<BTreeSet<String>>,
-    /// Folders this build made: nothing was in them before.
-    fresh: Mutex<BTreeSet<String>>,
+    /// What staging knows of each folder it writes into.
+    folders: Mutex<BTreeMap<String, Folder>>,
     /// Folders known not to be symbolic links.
     plain: Mutex<BTreeSet<String>>,
     /// The first I/O error.
@@ -193,8 +191,6 @@ impl<'w> Stage<'w> {
             staged: Mutex::default(),
             created: Mutex::default(),
             folders: Mutex::default(),
-            ready: Mutex::default(),
-            fresh: Mutex::default(),
             plain: Mutex::default(),
             error: Mutex::default(),
             bytes: AtomicUsize::new(0),
@@ -208,13 +204,13 @@ impl<'w> Stage<'w> {
             return false;
         }
         let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-        if !is_plain(path) || !self.writable(folder) {
+        let state = self.folder(folder);
+        if !is_plain(path) || !state.writable {
             return true;
         }
         let full = self.root.join(path);
         // In a folder this build made, nothing stands but what it staged.
-        let fresh = lock(&self.fresh).contains(folder);
-        match if fresh { Err(()) } else { std::fs::symlink_metadata(&full).map_err(drop) } {
+        match if state.fresh { Err(()) } else { std::fs::symlink_metadata(&full).map_err(drop) } {
             Ok(metadata) if !metadata.is_file() => return true,
             Ok(_) => {
                 if !matches!(self.workspace.existing(path), crate::workspace::Existing::Owned(_)) {
@@ -223,7 +219,7 @@ impl<'w> Stage<'w> {
             }
             Err(()) => {}
         }
-        match self.stage(folder, &full, contents.as_bytes()) {
+        match self.stage(folder, state, &full, contents.as_bytes()) {
             Ok(temporary) => {
                 lock(&self.staged).push((path.to_owned(), temporary));
                 self.bytes.fetch_add(contents.len(), Ordering::Relaxed);
@@ -294,31 +290,36 @@ impl<'w> Stage<'w> {
         }
     }
 
-    /// Whether files may be written into `folder`: no part of it is a
-    /// symbolic link. Asked once per folder.
-    fn writable(&self, folder: &str) -> bool {
-        if let Some(writable) = lock(&self.folders).get(folder) {
-            return *writable;
+    /// What staging knows of `folder`; the first time, whether files may be
+    /// written into it: no part of it is a symbolic link.
+    fn folder(&self, folder: &str) -> Folder {
+        if let Some(state) = lock(&self.folders).get(folder) {
+            return *state;
         }
         let writable = symbolic_link_in(Some(&self.root), folder, &mut lock(&self.plain)).is_none();
-        lock(&self.folders).insert(folder.to_owned(), writable);
-        writable
+        *lock(&self.folders).entry(folder.to_owned()).or_insert(Folder { writable, ready: false, fresh: false })
     }
 
-    fn stage(&self, folder: &str, full: &Path, contents: &[u8]) -> Result<PathBuf, Error> {
+    fn stage(&self, folder: &str, state: Folder, full: &Path, contents: &[u8]) -> Result<PathBuf, Error> {
         let directory = self.root.join(folder);
-        if !lock(&self.ready).contains(folder) && !directory.is_dir() {
-            // Record each folder this creates, outermost first.
-            let missing: Vec<PathBuf> = directory
-                .ancestors()
-                .take_while(|ancestor| *ancestor != self.root && !ancestor.exists())
-                .map(Path::to_owned)
-                .collect();
-            std::fs::create_dir_all(&directory).map_err(|source| Error::Io { path: directory.clone(), source })?;
-            lock(&self.created).extend(missing);
-            lock(&self.fresh).insert(folder.to_owned());
+        if !state.ready {
+            let mut fresh = false;
+            if !directory.is_dir() {
+                // Record each folder this creates, outermost first.
+                let missing: Vec<PathBuf> = directory
+                    .ancestors()
+                    .take_while(|ancestor| *ancestor != self.root && !ancestor.exists())
+                    .map(Path::to_owned)
+                    .collect();
+                std::fs::create_dir_all(&directory).map_err(|source| Error::Io { path: directory.clone(), source })?;
+                lock(&self.created).extend(missing);
+                fresh = true;
+            }
+            if let Some(known) = lock(&self.folders).get_mut(folder) {
+                known.ready = true;
+                known.fresh |= fresh;
+            }
         }
-        lock(&self.ready).insert(folder.to_owned());
         let name = full.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         let temporary = directory.join(format!(".{name}.platc-{}.tmp", std::process::id()));
         std::fs::File::create(&temporary).and_then(|mut file| file.write_all(contents)).map_err(|source| {
@@ -327,6 +328,17 @@ impl<'w> Stage<'w> {
         })?;
         Ok(temporary)
     }
+}
+
+/// What [`Stage`] knows of one folder.
+#[derive(Debug, Clone, Copy)]
+struct Folder {
+    /// No part of it is a symbolic link.
+    writable: bool,
+    /// It exists (staging made it, or found it).
+    ready: bool,
+    /// Staging made it: nothing was in it before.
+    fresh: bool,
 }
 
 /// A lock that a panic elsewhere did not spoil for good.
