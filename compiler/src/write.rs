@@ -78,13 +78,15 @@ impl std::error::Error for Error {}
 
 /// Decides what to write; fails, writing nothing, if a file is in the way.
 pub fn plan<'t>(workspace: &Workspace, tree: &'t OutputTree) -> Result<Plan<'t>, Error> {
-    // Thousands of files share a few folders: each folder is looked at once
-    // (paths come in order, so a folder's files come together).
+    // Only files whose bytes the tree kept can be written here: the others
+    // are on disk already (found by the walk, which follows no link) or were
+    // staged (which checked them). Thousands of files share a few folders:
+    // each folder is looked at once (a folder's files come together).
     let mut links: BTreeMap<&str, Option<String>> = BTreeMap::new();
     let mut not_links = BTreeSet::new();
     let mut last: Option<(&str, Option<String>)> = None;
     let mut outside = Vec::new();
-    for path in tree.paths() {
+    for (path, _) in tree.iter() {
         if !is_plain(path) {
             outside.push(format!("`{path}` is not a relative path inside it"));
             continue;
@@ -444,8 +446,11 @@ fn symbolic_link_in(root: Option<&Path>, folder: &str, plain: &mut BTreeSet<Stri
         end = folder[end..].find('/').map_or(folder.len(), |slash| end + slash);
         let prefix = &folder[..end];
         if !plain.contains(prefix) {
-            if root.join(prefix).symlink_metadata().is_ok_and(|metadata| metadata.file_type().is_symlink()) {
-                return Some(prefix.to_owned());
+            match root.join(prefix).symlink_metadata() {
+                Ok(metadata) if metadata.file_type().is_symlink() => return Some(prefix.to_owned()),
+                Ok(_) => {}
+                // Nothing there: nothing deeper either (the build will make it).
+                Err(_) => return None,
             }
             plain.insert(prefix.to_owned());
         }
