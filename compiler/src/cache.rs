@@ -182,13 +182,22 @@ pub fn store(workspace: &Workspace, tree: &OutputTree, removed: &[String], writt
         // The record is line-based.
         return;
     }
-    let generated: Vec<(&str, Option<u64>)> =
-        tree.hashes().into_iter().map(|(path, hash)| (path, Some(hash))).collect();
+    // Both in path order: which files this run wrote, by one merge.
+    let mut written = written.iter().map(String::as_str).peekable();
+    let generated: Vec<(&str, Option<u64>, bool)> = tree
+        .hashes()
+        .into_iter()
+        .map(|(path, hash)| {
+            while written.next_if(|other| *other < path).is_some() {}
+            let fresh = written.next_if_eq(&path).is_some() || tree.get(path).is_some();
+            (path, Some(hash), fresh)
+        })
+        .collect();
     let entries: Option<Vec<Entry>> = generated
         .into_par_iter()
-        .chain(others.into_par_iter().map(|path| (path, None)))
-        .map(|(path, hash)| {
-            if tree.get(path).is_some() || written.binary_search_by(|written| written.as_str().cmp(path)).is_ok() {
+        .chain(others.into_par_iter().map(|path| (path, None, false)))
+        .map(|(path, hash, fresh)| {
+            if fresh {
                 // Written by this run: too recent to trust its times.
                 return Some(Entry { path: path.to_owned(), stamp: None, hash });
             }
@@ -234,20 +243,32 @@ fn save(root: &Path, record: &Record) {
         text.push_str(path);
         text.push('\n');
     }
-    for entry in &record.entries {
-        text.push_str("file ");
-        match entry.hash {
-            Some(hash) => push_hex(hash, &mut text),
-            None => text.push('-'),
-        }
-        match entry.stamp {
-            Some(stamp) => {
-                let _ = write!(text, " {} {} {} {} ", stamp.len, stamp.modified, stamp.changed, stamp.inode);
+    // In parallel, a few thousand lines at a time.
+    let chunks: Vec<String> = record
+        .entries
+        .par_chunks(4096)
+        .map(|entries| {
+            let mut text = String::with_capacity(entries.len() * 96);
+            for entry in entries {
+                text.push_str("file ");
+                match entry.hash {
+                    Some(hash) => push_hex(hash, &mut text),
+                    None => text.push('-'),
+                }
+                match entry.stamp {
+                    Some(stamp) => {
+                        let _ = write!(text, " {} {} {} {} ", stamp.len, stamp.modified, stamp.changed, stamp.inode);
+                    }
+                    None => text.push_str(" - - - - "),
+                }
+                text.push_str(&entry.path);
+                text.push('\n');
             }
-            None => text.push_str(" - - - - "),
-        }
-        text.push_str(&entry.path);
-        text.push('\n');
+            text
+        })
+        .collect();
+    for chunk in &chunks {
+        text.push_str(chunk);
     }
     let folder = root.join(FOLDER);
     // The `.gitignore` first: git never sees the record.
