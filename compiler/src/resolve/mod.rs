@@ -34,6 +34,10 @@ pub struct Platform {
     defaults: Vec<Node>,
     environments: BTreeMap<String, EnvironmentLayers>,
     tiers: BTreeMap<String, TierLayers>,
+    /// Per tier and environment, the platform's layers merged (defaults,
+    /// environment, tier, tier in environment): what every service of the
+    /// tier starts from, merged once rather than once per service.
+    bases: BTreeMap<(String, String), Vec<Node>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -136,6 +140,12 @@ pub fn platform(files: &[spec::Platform], diagnostics: &mut Diagnostics) -> Plat
             }
         }
     }
+    for (tier_name, tier) in &platform.tiers {
+        for environment in &platform.model.environments {
+            let base = base_layers(&platform, tier, &environment.name);
+            platform.bases.insert((tier_name.clone(), environment.name.clone()), base);
+        }
+    }
     decode::check_layer(&platform.defaults, &mut reader);
     for layers in platform.environments.values() {
         decode::check_layer(&layers.fields, &mut reader);
@@ -205,23 +215,17 @@ pub fn service(
 
     let mut resolved = Vec::new();
     for environment in &platform.model.environments {
-        let environment_fields = platform.environments.get(&environment.name).map_or(&[][..], |layers| &layers.fields);
-        let tier_environment = tier.environments.get(&environment.name).map_or(&[][..], |(_, fields)| fields);
         let service_environment: Vec<Node> = service
             .environments
             .iter()
             .filter(|block| block.name == environment.name)
             .flat_map(|block| block.fields.iter().cloned())
             .collect();
-        let mut merged = Vec::new();
-        for layer in [
-            &platform.defaults[..],
-            environment_fields,
-            &tier.fields,
-            tier_environment,
-            &service.fields,
-            &service_environment,
-        ] {
+        let mut merged = match platform.bases.get(&(tier_name.clone(), environment.name.clone())) {
+            Some(base) => base.clone(),
+            None => base_layers(platform, tier, &environment.name),
+        };
+        for layer in [&service.fields[..], &service_environment] {
             merge_into(&mut merged, layer, fields::SERVICE_FIELDS);
         }
         let inputs = decode::Inputs {
@@ -240,6 +244,18 @@ pub fn service(
         }
     }
     resolved
+}
+
+/// The platform's layers for a tier in an environment, merged in order:
+/// stdlib and platform defaults, environment, tier, tier in environment.
+fn base_layers(platform: &Platform, tier: &TierLayers, environment: &str) -> Vec<Node> {
+    let environment_fields = platform.environments.get(environment).map_or(&[][..], |layers| &layers.fields);
+    let tier_environment = tier.environments.get(environment).map_or(&[][..], |(_, fields)| fields);
+    let mut merged = Vec::new();
+    for layer in [&platform.defaults[..], environment_fields, &tier.fields, tier_environment] {
+        merge_into(&mut merged, layer, fields::SERVICE_FIELDS);
+    }
+    merged
 }
 
 /// Merges `layer` over `merged`, field by field, by each field's merge rule.
