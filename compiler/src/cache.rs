@@ -42,7 +42,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 
-use crate::emit::{HEADER_PREFIX, OutputTree, content_hash};
+use crate::emit::{OutputTree, content_hash};
 use crate::workspace::Workspace;
 
 /// The cache folder, at the repository root.
@@ -141,10 +141,13 @@ pub fn lookup(workspace: &Workspace, start: Start) -> Lookup {
             if entry.stamp.is_some() && entry.stamp == now {
                 return Some(entry.clone());
             }
-            let bytes = std::fs::read(&full).ok()?;
             let same = match entry.hash {
-                Some(hash) => std::str::from_utf8(&bytes).is_ok_and(|text| content_hash(text) == hash),
-                None => !bytes.starts_with(HEADER_PREFIX.as_bytes()),
+                Some(hash) => {
+                    let bytes = std::fs::read(&full).ok()?;
+                    std::str::from_utf8(&bytes).is_ok_and(|text| content_hash(text) == hash)
+                }
+                // Another YAML file: only its first line matters.
+                None => !workspace.owns(&entry.path),
             };
             let settled = metadata.modified().is_ok_and(|modified| start.settled(modified));
             same.then(|| Entry { stamp: if settled { now } else { None }, ..entry.clone() })

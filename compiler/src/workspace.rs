@@ -293,6 +293,19 @@ impl Workspace {
         std::io::Read::read_to_end(&mut file, &mut bytes).is_ok() && bytes == contents.as_bytes()
     }
 
+    /// Whether the file at `path` starts with platc's header (reads only
+    /// that much of it).
+    pub fn owns(&self, path: &str) -> bool {
+        if let Some(text) = self.memory.get(path) {
+            return text.starts_with(HEADER_PREFIX);
+        }
+        let Some(root) = &self.root else { return false };
+        let Ok(file) = std::fs::File::open(root.join(path)) else { return false };
+        let mut start = Vec::with_capacity(HEADER_PREFIX.len());
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, HEADER_PREFIX.len() as u64), &mut start).is_ok()
+            && start == HEADER_PREFIX.as_bytes()
+    }
+
     /// What is at `path` now.
     pub fn existing(&self, path: &str) -> Existing {
         let text = match (&self.root, self.memory.get(path)) {

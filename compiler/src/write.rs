@@ -215,7 +215,7 @@ impl<'w> Stage<'w> {
         match if state.fresh { Err(()) } else { std::fs::symlink_metadata(&full).map_err(drop) } {
             Ok(metadata) if !metadata.is_file() => return true,
             Ok(_) => {
-                if !matches!(self.workspace.existing(path), crate::workspace::Existing::Owned(_)) {
+                if !self.workspace.owns(path) {
                     return true;
                 }
             }

@@ -37,11 +37,18 @@ pub(super) fn fast_path_agrees(text: &str) -> Option<bool> {
     if too_deep(text).is_some() {
         return None;
     }
+    let (fast, slow, diagnostics) = both_paths(text);
+    Some(diagnostics.is_empty() && fast? == slow)
+}
+
+/// The fast path's nodes and the crate's for `text`, as comparable text (the
+/// fast path's `None` when it gives up), and the crate's diagnostics.
+fn both_paths(text: &str) -> (Option<String>, String, Diagnostics) {
     let file = FileId(0);
-    let fast = super::kdl_fast::parse(text, 0, file)?;
+    let fast = super::kdl_fast::parse(text, 3, file).map(|nodes| format!("{nodes:#?}"));
     let mut diagnostics = Diagnostics::default();
-    let slow = parse_with_crate(&Cx { text, offset: 0, file }, &mut diagnostics);
-    Some(diagnostics.is_empty() && format!("{fast:?}") == format!("{:?}", slow.nodes))
+    let slow = parse_with_crate(&Cx { text, offset: 3, file }, &mut diagnostics);
+    (fast, format!("{:#?}", slow.nodes), diagnostics)
 }
 
 /// The whole of KDL 2.0, and its errors, by the `kdl` crate.
@@ -283,20 +290,7 @@ fn lowercase_first(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cx, MAX_DEPTH, parse_with_crate, too_deep};
-    use crate::diagnostic::Diagnostics;
-    use crate::source::FileId;
-    use crate::syntax::kdl_fast;
-
-    /// The fast path's nodes and the crate's for `text`, as comparable text;
-    /// the fast path's are `None` when it gave up.
-    fn both(text: &str) -> (Option<String>, String, Diagnostics) {
-        let file = FileId(0);
-        let fast = kdl_fast::parse(text, 3, file).map(|nodes| format!("{nodes:#?}"));
-        let mut diagnostics = Diagnostics::default();
-        let slow = parse_with_crate(&Cx { text, offset: 3, file }, &mut diagnostics);
-        (fast, format!("{:#?}", slow.nodes), diagnostics)
-    }
+    use super::{MAX_DEPTH, both_paths as both, too_deep};
 
     /// Every KDL file of the repository: specs, platform configs, the
     /// stdlib, invalid cases, book examples, fuzz seeds.
