@@ -57,8 +57,10 @@ describe('platc:new with the real platc', () => {
       path: 'services/svc-a',
       catalogInfoPath: '/services/svc-a/catalog-info.yaml',
     });
-    // platc's own output reaches the task log.
-    assert.ok(run.logs.some(line => line.includes('created `svc-a`')), run.logs.join('\n'));
+    // platc's own output reaches the task log (the pipe may deliver a line
+    // in several pieces, each logged on its own).
+    const logged = run.logs.map(line => line.replace(/^\w+: /, '')).join('');
+    assert.ok(logged.includes('created `svc-a`'), run.logs.join('\n'));
     // What publish:github:pull-request would commit (it serializes the
     // workspace honouring .gitignore files): the service's folder, and
     // nothing else platc leaves behind, such as its build cache.

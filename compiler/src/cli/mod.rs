@@ -180,7 +180,10 @@ struct Paths {
 /// The `platc` binary.
 pub fn main() -> i32 {
     let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+    // Standard error is unbuffered: without a line buffer, one message
+    // written with several format arguments reaches a reader (a CI log, the
+    // Backstage task log) in several pieces.
+    let mut stderr = std::io::LineWriter::new(std::io::stderr().lock());
     #[allow(clippy::disallowed_methods)]
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
