@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::generate::value::{Map, Value};
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::generate::Manifest;
 
@@ -184,7 +184,7 @@ fn indent(level: usize, out: &mut String) {
     }
 }
 
-fn write_map(map: &serde_json::Map<String, Value>, level: usize, out: &mut String) {
+fn write_map(map: &Map, level: usize, out: &mut String) {
     let mut first = true;
     for (key, value) in map {
         if value.is_null() {
@@ -248,12 +248,7 @@ fn write_scalar(value: &Value, level: usize, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        Value::Number(number) => match number.as_i64() {
-            Some(integer) => push_integer(integer, out),
-            None => {
-                let _ = write!(out, "{number}");
-            }
-        },
+        Value::Int(integer) => push_integer(*integer, out),
         Value::String(text) => write_string(text, level, out),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
@@ -475,7 +470,7 @@ mod tests {
 
     fn yaml(value: &serde_json::Value) -> String {
         let mut out = String::new();
-        document(value, &mut out);
+        document(&crate::generate::value::Value::from_json(value), &mut out);
         out
     }
 
@@ -596,18 +591,8 @@ mod tests {
     }
 
     #[test]
-    fn numbers_as_serde_json_writes_them() {
-        for value in [
-            json!(0),
-            json!(7),
-            json!(-12),
-            json!(8080),
-            json!(i64::MAX),
-            json!(i64::MIN),
-            json!(u64::MAX),
-            json!(0.5),
-            json!(1e21),
-        ] {
+    fn integers_as_serde_json_writes_them() {
+        for value in [json!(0), json!(7), json!(-12), json!(8080), json!(i64::MAX), json!(i64::MIN)] {
             assert_eq!(yaml(&value), format!("{value}\n"));
         }
     }

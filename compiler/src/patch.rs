@@ -5,7 +5,7 @@
 //! A patch that targets nothing is an error at its span; so is a patched or
 //! extra object that no longer validates against its kind's upstream schema.
 
-use serde_json::Value;
+use crate::generate::value::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::generate::{Manifest, deploy_path};
@@ -23,7 +23,7 @@ pub fn apply(service: &model::Service, manifests: &mut Vec<Manifest>, diagnostic
                     continue;
                 }
                 matched += 1;
-                if let Err(reason) = set(document, &patch.path, patch.value.clone()) {
+                if let Err(reason) = set(document, &patch.path, Value::from_json(&patch.value)) {
                     diagnostics.push(
                         Diagnostic::error("patch::invalid-path", patch.span, format!("cannot patch `{}`: {reason}", patch.kind))
                             .primary_text("this patch")
@@ -31,7 +31,7 @@ pub fn apply(service: &model::Service, manifests: &mut Vec<Manifest>, diagnostic
                     );
                     continue;
                 }
-                if let Some(problem) = schema::check(document) {
+                if let Some(problem) = schema::check(&document.to_json()) {
                     diagnostics.push(
                         Diagnostic::error(
                             "patch::breaks-schema",
@@ -95,13 +95,13 @@ pub fn apply(service: &model::Service, manifests: &mut Vec<Manifest>, diagnostic
                 );
             }
         }
-        let mut documents = extra.documents.clone();
+        let mut documents: Vec<Value> = extra.documents.iter().map(Value::from_json).collect();
         for document in &mut documents {
             if document.get("metadata").and_then(|metadata| metadata.get("namespace")).is_none()
                 && document.get("metadata").is_some()
             {
                 // Namespaced objects land in the service's namespace unless they say otherwise.
-                if schema::is_namespaced(document) {
+                if schema::is_namespaced(document.get("kind").and_then(Value::as_str)) {
                     document["metadata"]["namespace"] = Value::from(service.namespace.clone());
                 }
             }
@@ -142,9 +142,7 @@ fn set(value: &mut Value, path: &[String], new: Value) -> Result<(), String> {
 
 fn step<'v>(current: &'v mut Value, segment: &str, so_far: &[String]) -> Result<&'v mut Value, String> {
     match current {
-        Value::Object(map) => {
-            Ok(map.entry(segment.to_owned()).or_insert_with(|| Value::Object(serde_json::Map::new())))
-        }
+        Value::Object(map) => Ok(map.entry_or_insert_with(segment, || Value::Object(Map::new()))),
         Value::Array(items) => {
             let index: usize = segment
                 .parse()
@@ -160,9 +158,14 @@ fn step<'v>(current: &'v mut Value, segment: &str, so_far: &[String]) -> Result<
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::set;
+    use crate::generate::value::Value;
+
+    macro_rules! json {
+        ($($value:tt)+) => {
+            Value::from_json(&serde_json::json!($($value)+))
+        };
+    }
 
     fn path(text: &str) -> Vec<String> {
         text.split('.').map(str::to_owned).collect()

@@ -99,7 +99,8 @@ pub fn check(object: &Value) -> Option<String> {
     })
 }
 
-/// Whether objects of this kind live in a namespace.
-pub fn is_namespaced(object: &Value) -> bool {
-    object.get("kind").and_then(Value::as_str).is_none_or(|kind| !CLUSTER_SCOPED.contains(&kind))
+/// Whether objects of this kind (an object's `kind`, if it has one) live in
+/// a namespace.
+pub fn is_namespaced(kind: Option<&str>) -> bool {
+    kind.is_none_or(|kind| !CLUSTER_SCOPED.contains(&kind))
 }

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::application::cluster;
 use super::{Manifest, Placement, Synced};

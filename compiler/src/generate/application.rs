@@ -7,7 +7,7 @@
 //! self-heal, namespaces are created on demand, and failed syncs retry with
 //! exponential backoff.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::{Manifest, folder_prefix, labels};
 use crate::model;
@@ -21,7 +21,7 @@ pub(super) fn application(service: &model::Service, platform: &model::Platform) 
     let mut labels = labels(service);
     // The image version changes with every release; the Application does not.
     if let Value::Object(map) = &mut labels {
-        map.shift_remove("app.kubernetes.io/version");
+        map.remove("app.kubernetes.io/version");
     }
     let application = json!({
         "apiVersion": "argoproj.io/v1alpha1",

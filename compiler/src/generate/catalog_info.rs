@@ -20,7 +20,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::application::application_name;
 use super::{Manifest, folder_prefix};
@@ -122,7 +122,7 @@ fn owner(service: &model::Service, platform: &model::Platform) -> String {
 fn component(service: &model::Service, platform: &model::Platform, owner: &str) -> Value {
     let mut annotations = Map::new();
     let mut annotate = |key: &str, value: String| {
-        annotations.insert(key.to_owned(), Value::String(value));
+        annotations.insert(key.to_owned(), Value::from(value));
     };
     if let Some(repository) = &platform.github_repository {
         annotate("github.com/project-slug", repository.clone());

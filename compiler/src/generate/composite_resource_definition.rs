@@ -9,7 +9,7 @@
 //! The definition is `scope: LegacyCluster`, the only scope that offers
 //! namespaced claims in Crossplane 2 (and the default of `apiextensions.crossplane.io/v1`).
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::Manifest;
 use crate::model;

@@ -12,7 +12,7 @@
 //! managed resource's connection secret, and Crossplane copies them into the
 //! claim's Secret in the service's namespace.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::Manifest;
 use super::composite_resource_definition::{CONNECTION_KEYS, Definition, definitions};

@@ -1,6 +1,6 @@
 //! `kind: ConfigMap` holding the service's `config-file`s.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::metadata;
 use crate::model;

@@ -1,6 +1,6 @@
 //! `kind: CronJob` for `kind cron` services.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::deployment::described;
 use super::pod::{self, Role};

@@ -1,7 +1,7 @@
 //! `kind: Deployment` for `web` and `worker` services, and the canary
 //! Deployment beside it when the service runs a canary image.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::pod::{self, Role};
 use super::{int_or_percent, metadata};

@@ -11,7 +11,7 @@
 //! Subsets select the pods' `version` label: `stable` always (the
 //! `VirtualService`'s default route), `canary` when a canary image runs.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::metadata;
 use super::virtual_service::{is_http, seconds};

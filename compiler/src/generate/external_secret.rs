@@ -6,7 +6,7 @@
 //! Secret the pod reads ([`pod::secret_name`]); the `ExternalSecret` owns that
 //! Secret, so deleting one deletes the other.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::metadata;
 use super::pod;

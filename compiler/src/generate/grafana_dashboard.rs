@@ -21,7 +21,7 @@
 //! `container_cpu_usage_seconds_total` and `container_memory_working_set_bytes`,
 //! kube-state-metrics' `kube_pod_container_resource_requests` and `_limits`).
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::prometheus_rule::{Sli, budget_ratio, request_sli};
 use super::{Object, labels};
@@ -60,11 +60,10 @@ pub(super) fn grafana_dashboard(service: &model::Service, platform: &model::Plat
         return None;
     }
     let dashboard = dashboard(service, request_sli(service, platform).as_ref());
-    // Serializing a `Value` cannot fail.
-    let text = serde_json::to_string_pretty(&dashboard).unwrap_or_default();
+    let text = dashboard.to_json_pretty();
     let mut metadata_labels = labels(service);
     metadata_labels[grafana.dashboard_label.as_str()] = json!("1");
-    let mut data = serde_json::Map::new();
+    let mut data = super::value::Map::new();
     data.insert(format!("{}.json", service.name), json!(text));
     Some(Object::named(
         "grafana-dashboard.yaml",

@@ -1,6 +1,6 @@
 //! `kind: HorizontalPodAutoscaler` (autoscaling/v2) for autoscaled services.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::metadata;
 use crate::model::{self, Replicas};

@@ -32,7 +32,7 @@
 //! ingress, which Linkerd does not provide; the `NetworkPolicy` admits the
 //! gateway's namespace.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::metadata;
 use super::virtual_service::{is_http, seconds};

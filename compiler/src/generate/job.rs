@@ -16,7 +16,7 @@
 //! (`HookSucceeded`); a failed run stays for its logs until the next sync or
 //! until its time to live ends.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::metadata;
 use super::pod::{self, Role};

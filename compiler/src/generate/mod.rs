@@ -15,7 +15,7 @@
 //! each object is the order written here, which is the order emitted.
 
 #[macro_use]
-pub(crate) mod value;
+pub mod value;
 
 mod app_project;
 mod application;
@@ -42,7 +42,7 @@ mod service_monitor;
 mod virtual_service;
 mod workflow;
 
-use serde_json::{Map, Value};
+use self::value::{Map, Value};
 
 use crate::model::{self, Kind, Replicas};
 
@@ -296,20 +296,20 @@ fn selector_labels(service: &model::Service) -> Value {
 /// The recommended labels, on every object.
 fn labels(service: &model::Service) -> Value {
     let mut labels = Map::new();
-    labels.insert("app.kubernetes.io/name".into(), json!(service.name));
-    labels.insert("app.kubernetes.io/instance".into(), json!(service.name));
+    labels.insert("app.kubernetes.io/name", json!(service.name));
+    labels.insert("app.kubernetes.io/instance", json!(service.name));
     if let Some(version) = image_version(&service.image) {
-        labels.insert("app.kubernetes.io/version".into(), json!(version));
+        labels.insert("app.kubernetes.io/version", json!(version));
     }
-    labels.insert("app.kubernetes.io/component".into(), json!(service.kind.as_str()));
+    labels.insert("app.kubernetes.io/component", json!(service.kind.as_str()));
     if let Some(system) = &service.system {
-        labels.insert("app.kubernetes.io/part-of".into(), json!(system));
+        labels.insert("app.kubernetes.io/part-of", json!(system));
     }
-    labels.insert("app.kubernetes.io/managed-by".into(), json!("platc"));
-    labels.insert("platc.dev/tier".into(), json!(service.tier));
-    labels.insert("platc.dev/environment".into(), json!(service.environment));
+    labels.insert("app.kubernetes.io/managed-by", json!("platc"));
+    labels.insert("platc.dev/tier", json!(service.tier));
+    labels.insert("platc.dev/environment", json!(service.environment));
     if let Some(owner) = &service.owner {
-        labels.insert("platc.dev/owner".into(), json!(owner));
+        labels.insert("platc.dev/owner", json!(owner));
     }
     for (key, value) in &service.labels {
         labels.insert(key.clone(), json!(value));

@@ -49,7 +49,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::metadata;
 use crate::model::{self, Expose, Kind, Mesh};
@@ -191,7 +191,7 @@ fn port_rule(protocol: &str, port: u16) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
+    use crate::generate::value::Value;
 
     use super::network_policy;
     use crate::model::{self, Mesh};

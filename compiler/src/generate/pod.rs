@@ -2,7 +2,7 @@
 //! the migration `Job` share: containers with the hardened security context,
 //! probes, resources, env, secrets and volumes.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::config_map::{config_checksum, config_key, config_map_name};
 use super::{labels, selector_labels};

@@ -1,6 +1,6 @@
 //! `kind: PodDisruptionBudget` (policy/v1) for services with more than one replica.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::{int_or_percent, metadata, selector_labels};
 use crate::model::{self, Budget};
@@ -10,7 +10,7 @@ pub(super) fn pod_disruption_budget(service: &model::Service, budget: &Budget) -
         Budget::MinAvailable(value) => ("minAvailable", int_or_percent(value)),
         Budget::MaxUnavailable(value) => ("maxUnavailable", int_or_percent(value)),
     };
-    let mut spec = serde_json::Map::new();
+    let mut spec = super::value::Map::new();
     spec.insert(key.to_owned(), value);
     spec.insert("selector".to_owned(), json!({ "matchLabels": selector_labels(service) }));
     // Pods that never became ready may always be evicted, so a broken rollout

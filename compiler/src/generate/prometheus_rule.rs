@@ -58,7 +58,7 @@
 //! the platform's `monitoring` labels for the Prometheus operator's
 //! `ruleSelector`.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::labels;
 use crate::model::{self, Kind, Mesh, Protocol};
@@ -414,15 +414,15 @@ fn alert(
     description: String,
 ) -> Value {
     let mut annotations = Map::new();
-    annotations.insert("summary".to_owned(), Value::String(summary));
-    annotations.insert("description".to_owned(), Value::String(description));
+    annotations.insert("summary".to_owned(), Value::from(summary));
+    annotations.insert("description".to_owned(), Value::from(description));
     if let Some(grafana) = &platform.grafana {
         annotations
             .insert("dashboard_url".to_owned(), json!(super::grafana_dashboard::dashboard_url(service, grafana)));
     }
     json!({
         "alert": name,
-        "expr": Value::String(expr),
+        "expr": Value::from(expr),
         "labels": {
             "severity": severity,
             "service": service.name,

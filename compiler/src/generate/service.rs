@@ -1,6 +1,6 @@
 //! `kind: Service`: the ports marked `expose`, by name, to the pods.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::{metadata, selector_labels};
 use crate::model::{self, Expose};

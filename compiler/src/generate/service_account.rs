@@ -1,7 +1,7 @@
 //! `kind: ServiceAccount`: the service's own identity, token not mounted
 //! unless the service asks.
 
-use serde_json::Value;
+use super::value::Value;
 
 use super::metadata;
 use crate::model;

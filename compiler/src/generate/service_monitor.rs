@@ -17,7 +17,7 @@
 //! whose Service would carry no port at all has no Service to select, and
 //! gets no `ServiceMonitor`.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::{labels, selector_labels};
 use crate::model::{self, Kind};

@@ -21,7 +21,7 @@
 //! publishes only UDP ports gets no `VirtualService` (Istio does not route
 //! UDP). Subsets are defined by the `DestinationRule` of the same name.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::metadata;
 use crate::model::{self, Expose, Kind, Mesh, Protocol};
@@ -102,7 +102,7 @@ fn destination(service: &model::Service, subset: &str, weight: u32) -> Value {
 }
 
 /// Adds the service's retries and timeout to an HTTP route.
-fn with_policy(mut route: Map<String, Value>, traffic: &model::Traffic) -> Value {
+fn with_policy(mut route: Map, traffic: &model::Traffic) -> Value {
     if let Some(retries) = &traffic.retries {
         let mut value = Map::new();
         value.insert("attempts".to_owned(), json!(retries.attempts));
@@ -122,7 +122,7 @@ fn with_policy(mut route: Map<String, Value>, traffic: &model::Traffic) -> Value
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
+    use crate::generate::value::Value;
 
     use super::virtual_service;
     use crate::model::{self, Mesh};

@@ -24,7 +24,7 @@
 //! `registry`, or, with no registry, on the host `ci-auth` logs in to. An
 //! upstream image (Redis from Docker Hub) is deployed, not built.
 
-use serde_json::{Map, Value};
+use super::value::{Map, Value};
 
 use super::{Manifest, folder_prefix};
 use crate::model::{self, CiAuth};
@@ -122,9 +122,9 @@ fn ci(
 ) -> Value {
     let paths = names.paths(deploys);
     let mut jobs = Map::new();
-    jobs.insert("test".into(), test_job(service, platform, names));
-    jobs.insert("security-scan".into(), security_scan_job(platform, names));
-    jobs.insert("build-push".into(), build_push_job(service, repository, platform, names));
+    jobs.insert("test", test_job(service, platform, names));
+    jobs.insert("security-scan", security_scan_job(platform, names));
+    jobs.insert("build-push", build_push_job(service, repository, platform, names));
     let mut previous = "build-push".to_owned();
     for deploy in deploys.iter().filter(|deploy| deploy.auto) {
         let id = format!("deploy-{}", deploy.name);
@@ -157,31 +157,25 @@ fn ci(
 
 /// A job's head: display name, what it waits for and when it runs, runner,
 /// timeout, permissions.
-fn job(
-    name: &str,
-    needs: &[&str],
-    condition: Option<&str>,
-    timeout_minutes: u32,
-    permissions: Value,
-) -> Map<String, Value> {
+fn job(name: &str, needs: &[&str], condition: Option<&str>, timeout_minutes: u32, permissions: Value) -> Map {
     let mut job = Map::new();
-    job.insert("name".into(), json!(name));
+    job.insert("name", json!(name));
     if !needs.is_empty() {
-        job.insert("needs".into(), json!(needs));
+        job.insert("needs", json!(needs));
     }
     if let Some(condition) = condition {
-        job.insert("if".into(), json!(condition));
+        job.insert("if", json!(condition));
     }
-    job.insert("runs-on".into(), json!(RUNNER));
-    job.insert("timeout-minutes".into(), json!(timeout_minutes));
-    job.insert("permissions".into(), permissions);
+    job.insert("runs-on", json!(RUNNER));
+    job.insert("timeout-minutes", json!(timeout_minutes));
+    job.insert("permissions", permissions);
     job
 }
 
 fn test_job(service: &model::Service, platform: &model::Platform, names: &Names) -> Value {
     let mut job = job("test", &[], None, 30, json!({ "contents": "read" }));
     if !names.folder.is_empty() {
-        job.insert("defaults".into(), json!({ "run": { "working-directory": names.context() } }));
+        job.insert("defaults", json!({ "run": { "working-directory": names.context() } }));
     }
     let mut steps: Vec<Value> = checkout(platform, false, None).into_iter().collect();
     match toolchain(service, platform) {
@@ -192,7 +186,7 @@ fn test_job(service: &model::Service, platform: &model::Platform, names: &Names)
                     with.insert(input.clone(), json!(version));
                 }
                 if setup.uses == "actions/setup-java" {
-                    with.insert("distribution".into(), json!("temurin"));
+                    with.insert("distribution", json!("temurin"));
                 }
                 let language = service.language.as_deref().unwrap_or("the toolchain");
                 steps.push(action_step(setup, &format!("Set up {language}"), Some(Value::Object(with))));
@@ -215,7 +209,7 @@ fn test_job(service: &model::Service, platform: &model::Platform, names: &Names)
         }
         None => steps.push(json!({ "name": "Test", "run": "make test" })),
     }
-    job.insert("steps".into(), Value::Array(steps));
+    job.insert("steps", Value::Array(steps));
     Value::Object(job)
 }
 
@@ -243,7 +237,7 @@ fn security_scan_job(platform: &model::Platform, names: &Names) -> Value {
             )
         }),
     ];
-    job.insert("steps".into(), Value::Array(steps.into_iter().flatten().collect()));
+    job.insert("steps", Value::Array(steps.into_iter().flatten().collect()));
     Value::Object(job)
 }
 
@@ -292,7 +286,7 @@ fn build_push_job(service: &model::Service, repository: &str, platform: &model::
                     })),
                 );
                 if let Value::Object(map) = &mut step {
-                    map.shift_insert(1, "id".into(), json!("auth"));
+                    map.insert_at(1, "id", json!("auth"));
                 }
                 step
             }));
@@ -324,7 +318,7 @@ fn build_push_job(service: &model::Service, repository: &str, platform: &model::
             })),
         )
     }));
-    job.insert("steps".into(), Value::Array(steps.into_iter().flatten().collect()));
+    job.insert("steps", Value::Array(steps.into_iter().flatten().collect()));
     Value::Object(job)
 }
 
@@ -339,9 +333,9 @@ fn deploy_workflow(service: &model::Service, platform: &model::Platform, deploy:
     });
     let mut on = Map::new();
     if deploy.auto {
-        on.insert("workflow_call".into(), json!({ "inputs": tag_input }));
+        on.insert("workflow_call", json!({ "inputs": tag_input }));
     }
-    on.insert("workflow_dispatch".into(), json!({ "inputs": tag_input }));
+    on.insert("workflow_dispatch", json!({ "inputs": tag_input }));
 
     let name = &service.name;
     let publish = format!(
