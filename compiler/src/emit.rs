@@ -102,6 +102,12 @@ impl OutputTree {
         self.files.is_empty()
     }
 
+    /// One tree of many: a bulk build from the entries sorted once, instead
+    /// of one insertion at a time (a later tree wins a path, as in `extend`).
+    pub fn merge(trees: Vec<OutputTree>) -> OutputTree {
+        OutputTree { files: trees.into_iter().flat_map(|tree| tree.files).collect() }
+    }
+
     pub fn extend(&mut self, other: OutputTree) {
         // Not `append`: a merge costs the size of both trees, and the
         // compilation adds thousands of small trees to one large one.
@@ -418,17 +424,60 @@ pub(crate) fn is_plain_safe(text: &str) -> bool {
     } else if !(first.is_alphanumeric() || matches!(first, '/' | '.' | '_' | '$' | '(' | '^' | '+' | '=' | '<' | '~')) {
         return false;
     }
-    if text.ends_with(':') || text.contains(": ") || text.contains(" #") || text.contains(":\t") {
-        return false;
+    !text.ends_with(':') && plain_bytes(text.as_bytes())
+}
+
+/// What a byte can be in a plain scalar (past its first character).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Fine,
+    /// A control character or an indicator: never plain.
+    Never,
+    /// `:` is fine unless a space follows (`a: b` reads as a mapping).
+    Colon,
+    /// `C2`: starts a C1 control (`C2 80`..`C2 9F`) or a letter.
+    C2,
+    /// `EF`: starts the byte order mark (`EF BB BF`) or another character.
+    Ef,
+}
+
+const CLASSES: [Class; 256] = {
+    let mut classes = [Class::Fine; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        classes[byte] = Class::Never;
+        byte += 1;
     }
-    text.chars().all(|character| {
-        !character.is_control()
-            && character != '\u{feff}'
-            && !matches!(
-                character,
-                '{' | '}' | '[' | ']' | ',' | '#' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`'
-            )
-    })
+    classes[0x7f] = Class::Never;
+    let indicators = b"{}[],#&*!|>'\"%@`";
+    let mut index = 0;
+    while index < indicators.len() {
+        classes[indicators[index] as usize] = Class::Never;
+        index += 1;
+    }
+    classes[b':' as usize] = Class::Colon;
+    classes[0xc2] = Class::C2;
+    classes[0xef] = Class::Ef;
+    classes
+};
+
+/// No control character (C0, DEL, C1), byte order mark, flow or comment
+/// indicator, quote, or `: `, in one pass over the bytes (`#` is an
+/// indicator anywhere, so ` #` needs no check of its own).
+fn plain_bytes(bytes: &[u8]) -> bool {
+    for (index, &byte) in bytes.iter().enumerate() {
+        let ok = match CLASSES[usize::from(byte)] {
+            Class::Fine => true,
+            Class::Never => false,
+            Class::Colon => bytes.get(index + 1) != Some(&b' '),
+            Class::C2 => !bytes.get(index + 1).is_some_and(|next| (0x80..=0x9f).contains(next)),
+            Class::Ef => !bytes[index + 1..].starts_with(&[0xbb, 0xbf]),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 /// The common case (names, labels, paths, references), decided at once:
@@ -439,9 +488,22 @@ fn simple_word(text: &str) -> Option<bool> {
     let bytes = text.as_bytes();
     let first = *bytes.first()?;
     let simple = (first.is_ascii_alphabetic() || first == b'/' || first == b'_')
-        && bytes.iter().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-'));
+        && bytes.iter().all(|&byte| SIMPLE[usize::from(byte)]);
     simple.then(|| bytes.len() > 5 || !is_reserved(text))
 }
+
+/// The bytes of a simple word: ASCII letters and digits, `.`, `_`, `/`, `-`.
+const SIMPLE: [bool; 256] = {
+    let mut simple = [false; 256];
+    let mut byte: u8 = 0;
+    loop {
+        simple[byte as usize] = byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-');
+        if byte == u8::MAX {
+            break simple;
+        }
+        byte += 1;
+    }
+};
 
 /// Anything a YAML 1.1 or 1.2 reader might take for a number or timestamp:
 /// it starts like a number and uses only number characters (digits, signs,
@@ -554,6 +616,37 @@ mod tests {
             "a:b",
         ] {
             assert!(is_plain_safe(text), "{text:?} can be plain");
+        }
+    }
+
+    /// The byte tables agree with the rules written over characters.
+    #[test]
+    fn byte_classes_agree_with_the_character_rules() {
+        use super::{SIMPLE, plain_bytes};
+        fn reference(text: &str) -> bool {
+            !(text.contains(": ") || text.contains(" #") || text.contains(":\t"))
+                && text.chars().all(|character| {
+                    !character.is_control() && character != '\u{feff}' && !"{}[],#&*!|>'\"%@`".contains(character)
+                })
+        }
+        let alphabet: Vec<char> = (0u32..0x80)
+            .filter_map(char::from_u32)
+            .chain(['\u{80}', '\u{85}', '\u{9f}', '\u{a0}', 'é', '\u{feff}', '\u{fefe}', '\u{ff00}', '✓', '😀'])
+            .collect();
+        let mut checked = 0;
+        for &first in &alphabet {
+            for &second in &alphabet {
+                for third in [' ', ':', '#', 'a', '\u{85}', '\u{feff}'] {
+                    let text: String = [first, second, third].iter().collect();
+                    assert_eq!(plain_bytes(text.as_bytes()), reference(&text), "{text:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50_000);
+        for byte in 0..=255u8 {
+            let expected = byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-');
+            assert_eq!(SIMPLE[usize::from(byte)], expected, "{byte:#x}");
         }
     }
 

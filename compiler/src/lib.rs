@@ -197,14 +197,33 @@ fn back_end(
             (tree, diagnostics, synced)
         })
         .collect();
-    let mut files = OutputTree::default();
     let mut diagnostics = Diagnostics::default();
-    let mut synced = Vec::new();
+    let mut service_trees = Vec::with_capacity(trees.len());
+    let mut synced_by_service = Vec::with_capacity(trees.len());
     for (tree, tree_diagnostics, tree_synced) in trees {
-        files.extend(tree);
+        service_trees.push(tree);
         diagnostics.extend(tree_diagnostics);
-        synced.extend(tree_synced);
+        synced_by_service.push(tree_synced);
     }
+    // Thousands of small trees into one, and the objects services sync
+    // (mostly the same kinds in the same namespaces) reduced to each once,
+    // in parallel: both would be serial work that grows with the repository.
+    let (mut files, synced) = rayon::join(
+        || OutputTree::merge(service_trees),
+        || {
+            let unique = synced_by_service
+                .into_par_iter()
+                .map(|synced| synced.into_iter().collect::<std::collections::BTreeSet<_>>())
+                .reduce(std::collections::BTreeSet::new, |mut left, mut right| {
+                    if left.len() < right.len() {
+                        std::mem::swap(&mut left, &mut right);
+                    }
+                    left.extend(right);
+                    left
+                });
+            unique.into_iter().collect::<Vec<_>>()
+        },
+    );
     if platform_wide {
         for manifest in generate::platform_files(platform, services, &synced) {
             let bytes = emit::manifest(&manifest);

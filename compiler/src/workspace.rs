@@ -289,8 +289,12 @@ impl Workspace {
         if !file.metadata().is_ok_and(|metadata| metadata.is_file() && metadata.len() == contents.len() as u64) {
             return false;
         }
+        // Through `take`: `File::read_to_end` would ask the file's size and
+        // position again (two more system calls) to size a buffer that is
+        // sized already. One byte more than expected tells a file that grew.
         let mut bytes = Vec::with_capacity(contents.len() + 1);
-        std::io::Read::read_to_end(&mut file, &mut bytes).is_ok() && bytes == contents.as_bytes()
+        std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, contents.len() as u64 + 1), &mut bytes).is_ok()
+            && bytes == contents.as_bytes()
     }
 
     /// Whether the file at `path` starts with platc's header (reads only

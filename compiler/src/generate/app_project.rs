@@ -100,47 +100,41 @@ pub(super) fn app_projects(
 }
 
 /// What one environment's Applications sync.
+/// What one environment's project allows, borrowed from the services and
+/// their objects (thousands of them: nothing is copied to collect them).
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Scope {
-    /// Namespaces objects land in.
-    destinations: BTreeSet<String>,
-    /// Group, kind and name of cluster-scoped objects.
-    cluster: BTreeSet<(String, String, Option<String>)>,
-    /// Group and kind of namespaced objects.
-    namespaced: BTreeSet<(String, String)>,
+struct Scope<'s> {
+    destinations: BTreeSet<&'s str>,
+    cluster: BTreeSet<(&'s str, &'s str, Option<&'s str>)>,
+    namespaced: BTreeSet<(&'s str, &'s str)>,
 }
 
-impl Scope {
-    fn of<'s>(services: impl Iterator<Item = &'s model::Service>, synced: impl Iterator<Item = &'s Synced>) -> Scope {
+impl<'s> Scope<'s> {
+    fn of(services: impl Iterator<Item = &'s model::Service>, synced: impl Iterator<Item = &'s Synced>) -> Scope<'s> {
         let mut scope = Scope::default();
         for service in services {
-            scope.destinations.insert(service.namespace.clone());
-            // `CreateNamespace=true` creates the destination namespace.
-            scope.cluster.insert((String::new(), "Namespace".to_owned(), Some(service.namespace.clone())));
+            scope.destinations.insert(&service.namespace);
+            scope.cluster.insert(("", "Namespace", Some(&service.namespace)));
         }
-        // Everything the Applications sync, escape hatches included.
         for object in synced {
             scope.add(object);
         }
         scope
     }
 
-    fn add(&mut self, object: &Synced) {
+    fn add(&mut self, object: &'s Synced) {
         match &object.placement {
             Placement::Cluster(name) => {
-                self.cluster.insert((object.group.clone(), object.kind.clone(), name.clone()));
+                self.cluster.insert((&object.group, &object.kind, name.as_deref()));
             }
             Placement::Namespace(namespace) => {
-                self.namespaced.insert((object.group.clone(), object.kind.clone()));
-                self.destinations.insert(namespace.clone());
+                self.namespaced.insert((&object.group, &object.kind));
+                self.destinations.insert(namespace);
             }
         }
     }
 }
 
-/// What a project must allow for one document a service deploys in
-/// `environment` (`namespace` being where it lands without a namespace of
-/// its own); `None` for a document without `apiVersion` or `kind`.
 pub(super) fn synced(document: &Value, environment: &str, namespace: &str) -> Option<Synced> {
     let api_version = document.get("apiVersion").and_then(Value::as_str)?;
     let kind = document.get("kind").and_then(Value::as_str)?;
@@ -161,23 +155,21 @@ mod tests {
 
     #[test]
     fn objects_are_sorted_by_scope() {
-        let mut scope = Scope::default();
-        for document in [
+        let objects: Vec<Synced> = [
             json!({ "apiVersion": "apps/v1", "kind": "Deployment", "metadata": { "name": "a" } }),
             json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "namespace": "monitoring" } }),
             json!({ "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": { "name": "high" } }),
-        ] {
-            scope.add(&synced(&document, "staging", "shop").expect("apiVersion and kind"));
+        ]
+        .iter()
+        .map(|document| synced(document, "staging", "shop").expect("apiVersion and kind"))
+        .collect();
+        let mut scope = Scope::default();
+        for object in &objects {
+            scope.add(object);
         }
         assert_eq!(synced(&json!({ "kind": "Broken" }), "staging", "shop"), None);
-        assert_eq!(scope.destinations, BTreeSet::from(["monitoring".to_owned(), "shop".to_owned()]));
-        assert_eq!(
-            scope.namespaced,
-            BTreeSet::from([(String::new(), "ConfigMap".to_owned()), ("apps".to_owned(), "Deployment".to_owned())])
-        );
-        assert_eq!(
-            scope.cluster,
-            BTreeSet::from([("scheduling.k8s.io".to_owned(), "PriorityClass".to_owned(), Some("high".to_owned()))])
-        );
+        assert_eq!(scope.destinations, BTreeSet::from(["monitoring", "shop"]));
+        assert_eq!(scope.namespaced, BTreeSet::from([("", "ConfigMap"), ("apps", "Deployment")]));
+        assert_eq!(scope.cluster, BTreeSet::from([("scheduling.k8s.io", "PriorityClass", Some("high"))]));
     }
 }

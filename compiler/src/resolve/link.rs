@@ -136,14 +136,16 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
                 );
             }
         }
-        derived_names(service, names, diagnostics);
+        if let Some(span) = first_declared.get(service.name.as_str()) {
+            derived_names(service, *span, diagnostics);
+        }
     }
 }
 
 /// Kubernetes names and label values are at most 63 characters; the names
 /// platc derives from a service's name must fit too.
-fn derived_names(service: &model::Service, names: &[(String, Span)], diagnostics: &mut Diagnostics) {
-    let Some((_, span)) = names.iter().find(|(name, _)| *name == service.name) else { return };
+/// `span` declares the service's name.
+fn derived_names(service: &model::Service, span: Span, diagnostics: &mut Diagnostics) {
     let mut derived = vec![format!("{}-secrets", service.name), format!("{}-config", service.name)];
     if service.canary.as_ref().is_some_and(|canary| canary.image.is_some()) {
         derived.push(format!("{}-canary", service.name));
@@ -157,7 +159,7 @@ fn derived_names(service: &model::Service, names: &[(String, Span)], diagnostics
         diagnostics.push(
             Diagnostic::error(
                 "resolve::name-too-long",
-                *span,
+                span,
                 format!("the derived name `{longest}` is longer than 63 characters"),
             )
             .primary_text("too long to derive names from")
