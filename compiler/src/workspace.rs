@@ -42,6 +42,58 @@ pub struct Workspace {
     /// Every other file a compilation read (`config-file`, `manifests`), for
     /// the build cache.
     reads: Arc<Mutex<BTreeSet<String>>>,
+    /// Handles of the folders files were last read from.
+    folders: Arc<Folders>,
+}
+
+/// The folders files were last opened in, each with an open handle, so that
+/// a file is opened relative to its folder (`openat`): the kernel then looks
+/// up one name instead of every component of its path, which was most of
+/// the cost of comparing a generated file with the disk. Files come folder
+/// by folder, so a few handles serve them all; they close with the
+/// workspace.
+#[derive(Debug, Default)]
+struct Folders {
+    #[cfg(unix)]
+    recent: Mutex<std::collections::VecDeque<(String, Arc<rustix::fd::OwnedFd>)>>,
+}
+
+impl Folders {
+    /// How many folder handles stay open: a few for each thread.
+    #[cfg(unix)]
+    const KEPT: usize = 16;
+
+    /// Opens the file at `path` (repository-relative) for reading. The last
+    /// component is not followed if it is a link, and opening does not wait
+    /// on a FIFO (a regular file reads as usual).
+    #[cfg(unix)]
+    fn open(&self, root: &Path, path: &str) -> std::io::Result<std::fs::File> {
+        use rustix::fs::{Mode, OFlags};
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let handle = self.handle(root, folder)?;
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+        Ok(std::fs::File::from(rustix::fs::openat(&*handle, name, flags, Mode::empty())?))
+    }
+
+    #[cfg(unix)]
+    fn handle(&self, root: &Path, folder: &str) -> std::io::Result<Arc<rustix::fd::OwnedFd>> {
+        use rustix::fs::{Mode, OFlags};
+        let lock = || self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, handle)) = lock().iter().find(|(open, _)| open == folder) {
+            return Ok(Arc::clone(handle));
+        }
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let handle = Arc::new(rustix::fs::open(root.join(folder), flags, Mode::empty())?);
+        let mut recent = lock();
+        recent.push_front((folder.to_owned(), Arc::clone(&handle)));
+        recent.truncate(Self::KEPT);
+        Ok(handle)
+    }
+
+    #[cfg(not(unix))]
+    fn open(&self, root: &Path, path: &str) -> std::io::Result<std::fs::File> {
+        std::fs::File::open(root.join(path))
+    }
 }
 
 /// A failure that is not a mistake in the user's files.
@@ -103,10 +155,12 @@ impl Workspace {
             files: BTreeSet::new(),
             memory: BTreeMap::new(),
             reads: Arc::default(),
+            folders: Arc::default(),
         };
         // Walk on every core (a monorepo holds tens of thousands of generated
-        // files), then put what was found in order.
-        let found: Mutex<Vec<Result<(String, PathBuf), String>>> = Mutex::default();
+        // files), each thread collecting on its own, then put what was found
+        // in order.
+        let found: Mutex<Vec<Result<String, String>>> = Mutex::default();
         ignore::WalkBuilder::new(root)
             .hidden(false)
             .git_ignore(true)
@@ -116,40 +170,28 @@ impl Workspace {
             .follow_links(false)
             .filter_entry(|entry| entry.file_name() != ".git" && entry.file_name() != crate::cache::FOLDER)
             .build_parallel()
-            .run(|| {
-                let found = &found;
-                Box::new(move |entry| {
-                    let item = match entry {
-                        Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
-                            relative_path(root, entry.path()).map(|relative| Ok((relative, entry.into_path())))
-                        }
-                        Ok(_) => None,
-                        Err(error) => Some(Err(error.to_string())),
-                    };
-                    if let (Some(item), Ok(mut found)) = (item, found.lock()) {
-                        found.push(item);
-                    }
-                    ignore::WalkState::Continue
-                })
-            });
-        let mut found = found.into_inner().unwrap_or_default();
-        found.sort();
+            .visit(&mut Collect { root, found: &found });
+        let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        found.par_sort_unstable();
         let mut sources = Vec::new();
+        let mut files = Vec::with_capacity(found.len());
         for item in found {
             match item {
-                Ok((relative, path)) => {
+                Ok(relative) => {
                     let name = relative.rsplit('/').next().unwrap_or(&relative);
                     if relative == PLATFORM_FILE || SPEC_FILES.contains(&name) {
-                        sources.push((relative, path));
+                        sources.push((root.join(&relative), relative));
                     } else {
-                        workspace.files.insert(relative);
+                        files.push(relative);
                     }
                 }
                 Err(error) => workspace.problems.push((String::new(), error)),
             }
         }
+        // In order already: built in one pass, not searched once a file.
+        workspace.files = files.into_iter().collect();
         let loaded: Vec<(SourceFile, Option<(String, String)>)> =
-            sources.into_par_iter().map(|(relative, path)| read_source(&path, relative)).collect();
+            sources.into_par_iter().map(|(path, relative)| read_source(&path, relative)).collect();
         for (source, problem) in loaded {
             workspace.problems.extend(problem);
             if source.path == PLATFORM_FILE {
@@ -176,6 +218,7 @@ impl Workspace {
             files: BTreeSet::new(),
             memory: BTreeMap::new(),
             reads: Arc::default(),
+            folders: Arc::default(),
         };
         for (path, text) in files {
             let path: String = path.into();
@@ -280,18 +323,16 @@ impl Workspace {
         }
         let Some(root) = &self.root else { return false };
         // Only a regular file the walk found (not a link, not a folder) can
-        // hold it, and only one of the same length is worth reading: one
-        // lookup of the path, then the open file's own metadata.
+        // hold it.
         if !self.files.contains(path) {
             return false;
         }
-        let Ok(mut file) = std::fs::File::open(root.join(path)) else { return false };
-        if !file.metadata().is_ok_and(|metadata| metadata.is_file() && metadata.len() == contents.len() as u64) {
-            return false;
-        }
-        // Through `take`: `File::read_to_end` would ask the file's size and
-        // position again (two more system calls) to size a buffer that is
-        // sized already. One byte more than expected tells a file that grew.
+        let Ok(mut file) = self.folders.open(root, path) else { return false };
+        // Through `take`, at most one byte more than expected (which tells a
+        // longer file): no need to ask the file's size first, and
+        // `File::read_to_end` would ask it again, with its position, to size
+        // a buffer that is sized already. Anything but a regular file fails
+        // to read or reads short.
         let mut bytes = Vec::with_capacity(contents.len() + 1);
         std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, contents.len() as u64 + 1), &mut bytes).is_ok()
             && bytes == contents.as_bytes()
@@ -304,7 +345,7 @@ impl Workspace {
             return text.starts_with(HEADER_PREFIX);
         }
         let Some(root) = &self.root else { return false };
-        let Ok(file) = std::fs::File::open(root.join(path)) else { return false };
+        let Ok(file) = self.folders.open(root, path) else { return false };
         let mut start = Vec::with_capacity(HEADER_PREFIX.len());
         std::io::Read::read_to_end(&mut std::io::Read::take(file, HEADER_PREFIX.len() as u64), &mut start).is_ok()
             && start == HEADER_PREFIX.as_bytes()
@@ -314,17 +355,23 @@ impl Workspace {
     pub fn existing(&self, path: &str) -> Existing {
         let text = match (&self.root, self.memory.get(path)) {
             (_, Some(text)) => Some(text.to_string()),
-            (Some(root), None) => {
-                let full = root.join(path);
-                if full.symlink_metadata().is_err() {
-                    None
-                } else {
-                    match std::fs::read(&full) {
-                        Ok(bytes) => Some(String::from_utf8(bytes).unwrap_or_default()),
+            (Some(root), None) => match root.join(path).symlink_metadata() {
+                Err(_) => None,
+                // A link, a folder, a FIFO: nothing platc wrote, and nothing
+                // to read through (a FIFO would block).
+                Ok(metadata) if !metadata.is_file() => return Existing::Unowned,
+                Ok(_) => {
+                    let mut bytes = Vec::new();
+                    match self
+                        .folders
+                        .open(root, path)
+                        .and_then(|mut file| std::io::Read::read_to_end(&mut file, &mut bytes))
+                    {
+                        Ok(_) => Some(String::from_utf8(bytes).unwrap_or_default()),
                         Err(_) => return Existing::Unowned,
                     }
                 }
-            }
+            },
             (None, None) => None,
         };
         match text {
@@ -365,6 +412,45 @@ impl crate::resolve::Files for Workspace {
 }
 
 /// `root/a/b` → `a/b`, with `/` separators; `None` outside `root` or not UTF-8.
+/// The walk's visitors: each thread gathers the regular files it meets
+/// (repository-relative) and the errors, and hands them over at the end.
+struct Collect<'a> {
+    root: &'a Path,
+    found: &'a Mutex<Vec<Result<String, String>>>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for Collect<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Collected { root: self.root, found: self.found, mine: Vec::new() })
+    }
+}
+
+struct Collected<'a> {
+    root: &'a Path,
+    found: &'a Mutex<Vec<Result<String, String>>>,
+    mine: Vec<Result<String, String>>,
+}
+
+impl ignore::ParallelVisitor for Collected<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
+                self.mine.extend(relative_path(self.root, entry.path()).map(Ok));
+            }
+            Ok(_) => {}
+            Err(error) => self.mine.push(Err(error.to_string())),
+        }
+        ignore::WalkState::Continue
+    }
+}
+
+impl Drop for Collected<'_> {
+    fn drop(&mut self) {
+        let mut found = self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        found.append(&mut self.mine);
+    }
+}
+
 fn relative_path(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
     if std::path::MAIN_SEPARATOR == '/' {

@@ -480,3 +480,41 @@ fn a_hundred_thousand_env_vars_compile() {
         assert!(errors["diagnostics"].as_array().is_some_and(Vec::is_empty), "{path}: {}", run.stdout);
     }
 }
+
+/// `check` compares what stands at each generated path with what it would
+/// write: a file one byte longer or shorter, a link to an identical copy, a
+/// folder or a FIFO is drift, each reported, and none makes it wait or read
+/// through a link.
+#[test]
+fn whatever_stands_at_a_generated_path_is_compared_never_followed() {
+    let repo = Repo::with("platc.kdl", HELLO);
+    let files = repo.builds();
+    let deployment = &files["deploy/production/deployment.yaml"];
+    let service = &files["deploy/production/service.yaml"];
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code, platc::cli::OK, "{}", run.stderr);
+
+    repo.write("deploy/production/deployment.yaml", format!("{deployment}\n"));
+    repo.write("deploy/production/service.yaml", &service[..service.len() - 1]);
+    repo.write("copy.yaml", &files["deploy/staging/deployment.yaml"]);
+    std::fs::remove_file(repo.root().join("deploy/staging/deployment.yaml")).unwrap();
+    repo.link("deploy/staging/deployment.yaml", "../../copy.yaml");
+    std::fs::remove_file(repo.root().join("deploy/staging/service.yaml")).unwrap();
+    repo.mkdir("deploy/staging/service.yaml");
+    let fifo = repo.root().join("deploy/production/service-account.yaml");
+    std::fs::remove_file(&fifo).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code, platc::cli::FINDINGS, "{}", run.stderr);
+    for path in [
+        "deploy/production/deployment.yaml",
+        "deploy/production/service.yaml",
+        "deploy/production/service-account.yaml",
+        "deploy/staging/deployment.yaml",
+        "deploy/staging/service.yaml",
+    ] {
+        assert!(run.stdout.contains(path), "`{path}` is not reported:\n{}{}", run.stdout, run.stderr);
+    }
+}
