@@ -384,10 +384,15 @@ impl Workspace {
     /// Files platc owns (YAML files that start with the header) that `tree`
     /// does not hold: what a build prunes and `check` reports as extra.
     pub fn owned_files_outside(&self, tree: &OutputTree) -> Vec<String> {
+        // Both in path order: one walk along the two, not a search of the
+        // tree for each file.
+        let mut generated = tree.paths().peekable();
         self.files
             .iter()
             .filter(|path| {
-                (path.ends_with(".yaml") || path.ends_with(".yml")) && !tree.contains(path) && self.in_scope(path)
+                while generated.next_if(|made| *made < path.as_str()).is_some() {}
+                let made = generated.peek() == Some(&path.as_str());
+                (path.ends_with(".yaml") || path.ends_with(".yml")) && !made && self.in_scope(path)
             })
             .filter(|path| matches!(self.existing(path), Existing::Owned(_)))
             .cloned()

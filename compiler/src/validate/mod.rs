@@ -38,6 +38,7 @@ mod rules {
     pub(super) mod unknown_owner;
 }
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Label, Severity, did_you_mean, list_and};
@@ -304,6 +305,25 @@ fn check_all(
     let mut known: Vec<&str> = RULES.iter().map(|rule| rule.id).collect();
     known.extend(platform.rules.iter().map(|rule| rule.name.as_str()));
     check_policy_lines(files, &known, diagnostics);
+    if rules.is_empty() {
+        // The built-in rules read one service at a time: on every core.
+        let found: Vec<Diagnostics> = services
+            .par_iter()
+            .map(|group| {
+                let (mut broken, mut found) = (BTreeSet::new(), Diagnostics::default());
+                let rules = &[];
+                Group { platform, sources, rules, broken: &mut broken, known: &known, diagnostics: &mut found }
+                    .check(group);
+                found
+            })
+            .collect();
+        for found in found {
+            diagnostics.extend(found);
+        }
+        return;
+    }
+    // Custom rules run on this thread, whose stack CEL needs, and report a
+    // rule that fails to evaluate once.
     let mut broken = BTreeSet::new();
     for group in services {
         let mut cx = Group { platform, sources, rules: &rules, broken: &mut broken, known: &known, diagnostics };
