@@ -345,19 +345,36 @@ fn is_block_safe(text: &str) -> bool {
 
 fn write_double_quoted(text: &str, out: &mut String) {
     out.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            character if character.is_control() || character == '\u{feff}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(character));
-            }
-            character => out.push(character),
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    // Runs that need no escape are copied whole. A candidate byte is one
+    // that is, or starts, a character to escape: ASCII controls, `"`, `\`,
+    // and the lead bytes of C1 controls (`C2`) and the byte order mark (`EF`).
+    let mut from = 0;
+    while let Some(offset) =
+        bytes[from..].iter().position(|&byte| byte < 0x20 || matches!(byte, b'"' | b'\\' | 0x7f | 0xc2 | 0xef))
+    {
+        let index = from + offset;
+        let Some(character) = text[index..].chars().next() else { break };
+        from = index + character.len_utf8();
+        let escape = match character {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            character if character.is_control() || character == '\u{feff}' => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..index]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", u32::from(character));
+        } else {
+            out.push_str(escape);
         }
+        start = from;
     }
+    out.push_str(&text[start..]);
     out.push('"');
 }
 
@@ -653,6 +670,44 @@ mod tests {
         for byte in 0..=255u8 {
             let expected = byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-');
             assert_eq!(SIMPLE[usize::from(byte)], expected, "{byte:#x}");
+        }
+    }
+
+    /// Escaping by runs writes what escaping character by character wrote.
+    #[test]
+    fn double_quoting_escapes_exactly_the_characters_it_must() {
+        use std::fmt::Write as _;
+        fn reference(text: &str) -> String {
+            let mut out = String::from("\"");
+            for character in text.chars() {
+                match character {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
+                    character if character.is_control() || character == '\u{feff}' => {
+                        let _ = write!(out, "\\u{:04x}", u32::from(character));
+                    }
+                    character => out.push(character),
+                }
+            }
+            out.push('"');
+            out
+        }
+        let alphabet: Vec<char> = (0u32..0x80)
+            .filter_map(char::from_u32)
+            .chain(['\u{80}', '\u{85}', '\u{9f}', '\u{a0}', 'é', '¢', '\u{feff}', '\u{fefe}', '\u{ef00}', '✓', '😀'])
+            .collect();
+        for &first in &alphabet {
+            for &second in &alphabet {
+                for third in ["", "x", "\u{85}", "\u{feff}", "\\"] {
+                    let text = format!("{first}{second}{third}");
+                    let mut out = String::new();
+                    super::write_double_quoted(&text, &mut out);
+                    assert_eq!(out, reference(&text), "{text:?}");
+                }
+            }
         }
     }
 

@@ -302,9 +302,13 @@ impl Value {
 
 fn write_json(value: &Value, level: usize, out: &mut String) {
     fn newline(level: usize, out: &mut String) {
-        out.push('\n');
-        for _ in 0..level {
-            out.push_str("  ");
+        const SPACES: &str = "\n                                                                ";
+        let width = 1 + level * 2;
+        if width <= SPACES.len() {
+            out.push_str(&SPACES[..width]);
+        } else {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', level * 2));
         }
     }
     match value {
@@ -349,24 +353,22 @@ fn write_json(value: &Value, level: usize, out: &mut String) {
 /// (short forms where JSON has them), nothing else.
 fn write_json_string(text: &str, out: &mut String) {
     out.push('"');
+    let bytes = text.as_bytes();
     let mut start = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+    while let Some(offset) = bytes[start..].iter().position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\') {
+        let index = start + offset;
         out.push_str(&text[start..index]);
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(escape);
+        match bytes[index] {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            control => {
+                let _ = write!(out, "\\u{control:04x}");
+            }
         }
         start = index + 1;
     }

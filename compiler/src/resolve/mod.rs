@@ -266,7 +266,7 @@ fn base_layers(platform: &Platform, tier: &TierLayers, environment: &str) -> Vec
 fn merge_into(merged: &mut Vec<Node>, layer: &[Node], table: &'static [fields::Field]) {
     let rule = |node: &Node| fields::find(table, &node.name).map_or(fields::Merge::Replace, |field| field.merge);
     let mut slots: Vec<Option<Node>> = std::mem::take(merged).into_iter().map(Some).collect();
-    let mut keyed: std::collections::BTreeMap<(String, String), usize> = slots
+    let mut keyed: std::collections::BTreeMap<(String, ItemKey), usize> = slots
         .iter()
         .enumerate()
         .filter_map(|(index, slot)| slot.as_ref().map(|node| (index, node)))
@@ -322,8 +322,28 @@ fn merge_into(merged: &mut Vec<Node>, layer: &[Node], table: &'static [fields::F
 }
 
 /// What identifies a keyed item among the merged fields: its name and key.
-fn keyed_by(node: &Node) -> (String, String) {
-    (node.name.clone(), format!("{:?}", item_key(node)))
+fn keyed_by(node: &Node) -> (String, ItemKey) {
+    let key = match item_key(node) {
+        None => ItemKey::None,
+        Some(Scalar::String(text)) => ItemKey::String(text),
+        Some(Scalar::Integer(number)) => ItemKey::Integer(number),
+        // By its bits: keys need a total order, and a key is what was written.
+        Some(Scalar::Float(number)) => ItemKey::Float(number.to_bits()),
+        Some(Scalar::Bool(flag)) => ItemKey::Bool(flag),
+        Some(Scalar::Null) => ItemKey::Null,
+    };
+    (node.name.clone(), key)
+}
+
+/// A keyed item's key, ordered.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum ItemKey {
+    None,
+    String(String),
+    Integer(i64),
+    Float(u64),
+    Bool(bool),
+    Null,
 }
 
 /// `depends-on a b` is `depends-on a` and `depends-on b`.
