@@ -105,7 +105,10 @@ impl OutputTree {
     /// One tree of many: a bulk build from the entries sorted once, instead
     /// of one insertion at a time (a later tree wins a path, as in `extend`).
     pub fn merge(trees: Vec<OutputTree>) -> OutputTree {
-        OutputTree { files: trees.into_iter().flat_map(|tree| tree.files).collect() }
+        let mut files: Vec<(String, Contents)> = trees.into_iter().flat_map(|tree| tree.files).collect();
+        // Stable: of equal paths, the later stays last, and wins below.
+        files.par_sort_by(|left, right| left.0.cmp(&right.0));
+        OutputTree { files: files.into_iter().collect() }
     }
 
     pub fn extend(&mut self, other: OutputTree) {

@@ -34,22 +34,33 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
             first_declared.insert(name, *span);
         }
     }
-    let mut targets: BTreeMap<(String, String), Target> = BTreeMap::new();
+    // Environment → service → target: looked up by borrowed names.
+    let mut targets: BTreeMap<String, BTreeMap<String, Target>> = BTreeMap::new();
     for service in services.iter().flatten() {
         let service_port = service.ports.iter().find(|port| port.expose).map(|port| port.service_port);
-        targets.entry((service.name.clone(), service.environment.clone())).or_insert(Target {
-            namespace: service.namespace.clone(),
-            service_port,
-            ports: service.ports.iter().filter(|port| port.expose).map(|port| port.number).collect(),
-            kind: service.kind,
-        });
+        let in_environment = match targets.get_mut(service.environment.as_str()) {
+            Some(in_environment) => in_environment,
+            None => targets.entry(service.environment.clone()).or_default(),
+        };
+        if in_environment.contains_key(service.name.as_str()) {
+            continue;
+        }
+        in_environment.insert(
+            service.name.clone(),
+            Target {
+                namespace: service.namespace.clone(),
+                service_port,
+                ports: service.ports.iter().filter(|port| port.expose).map(|port| port.number).collect(),
+                kind: service.kind,
+            },
+        );
     }
     let known: Vec<&str> = first_declared.keys().copied().collect();
     for service in services.iter_mut().flatten() {
-        let namespace = service.namespace.clone();
-        let environment = service.environment.clone();
+        let in_environment = targets.get(service.environment.as_str());
+        let namespace = &service.namespace;
         for dependency in service.depends_on.iter_mut().filter(|dependency| !dependency.external) {
-            let Some(target) = targets.get(&(dependency.service.clone(), environment.clone())) else {
+            let Some(target) = in_environment.and_then(|targets| targets.get(dependency.service.as_str())) else {
                 if !first_declared.contains_key(dependency.service.as_str()) {
                     diagnostics.push(
                         Diagnostic::error(
@@ -68,7 +79,7 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
             };
             dependency.namespace = Some(target.namespace.clone());
             dependency.ports.clone_from(&target.ports);
-            let host = if target.namespace == namespace {
+            let host = if target.namespace == *namespace {
                 dependency.service.clone()
             } else {
                 format!("{}.{}.svc.cluster.local", dependency.service, target.namespace)
