@@ -381,8 +381,9 @@ impl Workspace {
         }
     }
 
-    /// Files platc owns (YAML files that start with the header) that `tree`
-    /// does not hold: what a build prunes and `check` reports as extra.
+    /// Files platc owns (YAML files that start with the header, and the
+    /// temporaries an interrupted build left) that `tree` does not hold: what
+    /// a build prunes and `check` reports as extra.
     pub fn owned_files_outside(&self, tree: &OutputTree) -> Vec<String> {
         // Both in path order: one walk along the two, not a search of the
         // tree for each file.
@@ -392,7 +393,8 @@ impl Workspace {
             .filter(|path| {
                 while generated.next_if(|made| *made < path.as_str()).is_some() {}
                 let made = generated.peek() == Some(&path.as_str());
-                (path.ends_with(".yaml") || path.ends_with(".yml")) && !made && self.in_scope(path)
+                let yaml = path.ends_with(".yaml") || path.ends_with(".yml");
+                (yaml && !made || is_stale_temporary(path)) && self.in_scope(path)
             })
             .filter(|path| matches!(self.existing(path), Existing::Owned(_)))
             .cloned()
@@ -417,6 +419,36 @@ impl crate::resolve::Files for Workspace {
 }
 
 /// `root/a/b` → `a/b`, with `/` separators; `None` outside `root` or not UTF-8.
+/// Whether `path` is a temporary file that a build interrupted before its
+/// end left behind: `.<name>.platc-<pid>.tmp` (see `write::Stage`), of a
+/// process that is gone. It holds a whole generated file, so it is owned,
+/// and removed like any owned file no longer generated (and `check` reports
+/// it, rather than let it be committed).
+fn is_stale_temporary(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(rest) = name.strip_prefix('.').and_then(|rest| rest.strip_suffix(".tmp")) else { return false };
+    let Some((_, pid)) = rest.rsplit_once(".platc-") else { return false };
+    let Ok(pid) = pid.parse::<u32>() else { return false };
+    pid != std::process::id() && !process_runs(pid)
+}
+
+/// Whether a process with this id exists (a signal to it could be sent, or
+/// is refused for want of permission).
+#[cfg(unix)]
+fn process_runs(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(error) => error != rustix::io::Errno::SRCH,
+    }
+}
+
+/// Elsewhere a build cannot tell: its temporaries count as stale.
+#[cfg(not(unix))]
+fn process_runs(_: u32) -> bool {
+    false
+}
+
 /// The walk's visitors: each thread gathers the regular files it meets
 /// (repository-relative) and the errors, and hands them over at the end.
 struct Collect<'a> {

@@ -518,3 +518,32 @@ fn whatever_stands_at_a_generated_path_is_compared_never_followed() {
         assert!(run.stdout.contains(path), "`{path}` is not reported:\n{}{}", run.stdout, run.stderr);
     }
 }
+
+/// A build killed between staging and renaming leaves `.<name>.platc-<pid>.tmp`
+/// files beside its outputs. Once their process is gone, `check` reports them
+/// (so they are not committed) and the next build removes them; those of a
+/// build still running, and files that only look alike, stay.
+#[test]
+fn temporaries_an_interrupted_build_left_are_reported_and_removed() {
+    let repo = Repo::with("platc.kdl", HELLO);
+    let files = repo.builds();
+    let deployment = &files["deploy/production/deployment.yaml"];
+    // No process has this id (Linux allows at most 2^22).
+    let stale = "deploy/production/.deployment.yaml.platc-4194305.tmp";
+    // Process 1 always runs.
+    let running = "deploy/production/.service.yaml.platc-1.tmp";
+    let lookalike = "deploy/production/.notes.platc-4194305.tmp.bak";
+    repo.write(stale, deployment).write(running, deployment).write(lookalike, "mine");
+
+    let run = repo.run(&["check"]);
+    assert_eq!(run.code, platc::cli::FINDINGS, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("--- a/{stale}")), "{}", run.stdout);
+    assert!(!run.stdout.contains(running) && !run.stdout.contains(lookalike), "{}", run.stdout);
+
+    let run = repo.run(&["build"]);
+    assert_eq!(run.code, platc::cli::OK, "{}", run.stderr);
+    assert!(run.stderr.contains("1 file removed"), "{}", run.stderr);
+    assert!(!repo.root().join(stale).exists());
+    assert!(repo.root().join(running).exists() && repo.root().join(lookalike).exists());
+    assert_eq!(repo.run(&["check"]).code, platc::cli::OK);
+}
