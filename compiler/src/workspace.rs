@@ -144,10 +144,10 @@ impl Workspace {
         self.root.as_deref()
     }
 
-    /// Loads the repository at `root`.
-    pub fn load(root: &Path) -> Result<Workspace, Error> {
-        let mut workspace = Workspace {
-            root: Some(root.to_owned()),
+    /// A workspace with nothing in it yet.
+    fn empty(root: Option<PathBuf>) -> Workspace {
+        Workspace {
+            root,
             platform: None,
             specs: Vec::new(),
             problems: Vec::new(),
@@ -156,7 +156,12 @@ impl Workspace {
             memory: BTreeMap::new(),
             reads: Arc::default(),
             folders: Arc::default(),
-        };
+        }
+    }
+
+    /// Loads the repository at `root`.
+    pub fn load(root: &Path) -> Result<Workspace, Error> {
+        let mut workspace = Workspace::empty(Some(root.to_owned()));
         // Walk on every core (a monorepo holds tens of thousands of generated
         // files), each thread collecting on its own, then put what was found
         // in order.
@@ -209,17 +214,7 @@ impl Workspace {
     /// specs, and every other file is available to specs (`config-file`) and
     /// as the "disk" that `check` compares against.
     pub fn from_files<P: Into<String>, T: Into<String>>(files: impl IntoIterator<Item = (P, T)>) -> Workspace {
-        let mut workspace = Workspace {
-            root: None,
-            platform: None,
-            specs: Vec::new(),
-            problems: Vec::new(),
-            scope: Vec::new(),
-            files: BTreeSet::new(),
-            memory: BTreeMap::new(),
-            reads: Arc::default(),
-            folders: Arc::default(),
-        };
+        let mut workspace = Workspace::empty(None);
         for (path, text) in files {
             let path: String = path.into();
             let text: String = text.into();

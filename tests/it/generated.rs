@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-use crate::support::repo_root;
+use crate::support::{files_under, repo_root};
 
 fn ensure_file_contents(path: &Path, contents: &str) {
     let old = std::fs::read_to_string(path).unwrap_or_default();
@@ -49,26 +49,6 @@ struct InvalidCase {
     code: String,
     /// Every file of the case, `/`-separated, the one naming the code first.
     files: Vec<String>,
-}
-
-fn files_under(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let relative = path.strip_prefix(root).unwrap();
-                let parts: Vec<String> =
-                    relative.components().map(|part| part.as_os_str().to_string_lossy().into_owned()).collect();
-                out.push(parts.join("/"));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
 }
 
 fn invalid_cases() -> Vec<InvalidCase> {

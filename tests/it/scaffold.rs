@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use tempfile::TempDir;
 
 use crate::schemas::{Schemas, documents};
-use crate::support::{built_fixtures, fixture, repo_root};
+use crate::support::{built_fixtures, files_under, fixture, repo_root};
 
 /// What one run printed and returned.
 #[derive(Debug)]
@@ -28,26 +28,6 @@ fn platc(cwd: &Path, args: &[&str]) -> Run {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = platc::cli::run(args, cwd, false, &mut out, &mut err);
     Run { code, stdout: String::from_utf8(out).unwrap(), stderr: String::from_utf8(err).unwrap() }
-}
-
-/// Every file under `root`, relative, sorted.
-fn tree(root: &Path) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    if root.is_dir() {
-        walk(root, root, &mut out);
-    }
-    out.sort();
-    out
 }
 
 fn read(path: &Path) -> String {
@@ -73,7 +53,7 @@ fn problems(validator: &jsonschema::Validator, document: &Value) -> Vec<String> 
 
 /// Every `platc.yaml` of a repository, with its text.
 fn yaml_specs(root: &Path) -> Vec<(PathBuf, String)> {
-    tree(root)
+    files_under(root)
         .into_iter()
         .filter(|path| path.ends_with("platc.yaml"))
         .map(|path| (root.join(&path), read(&root.join(&path))))
@@ -374,7 +354,7 @@ fn new_writes_the_file_set_and_spec_of_the_snapshots() {
     let run = platc(dir.path(), &["new", "payments", "--owner", "payments-team", "--tier", "critical"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!dir.path().join(platc::cache::FOLDER).exists(), "`new` leaves no build cache to be committed by mistake");
-    insta::assert_snapshot!("new_files", tree(&dir.path().join("payments")).join("\n"));
+    insta::assert_snapshot!("new_files", files_under(&dir.path().join("payments")).join("\n"));
     insta::assert_snapshot!("new_spec_kdl", read(&dir.path().join("payments/platc.kdl")));
     assert_eq!(
         run.stdout,
@@ -413,7 +393,7 @@ fn new_outside_a_platform_makes_the_folder_its_own_repository() {
     let dir = TempDir::new().unwrap();
     let run = platc(dir.path(), &["new", "hello", "--owner", "web-team", "--image", "ghcr.io/acme/hello"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let files = tree(&dir.path().join("hello"));
+    let files = files_under(&dir.path().join("hello"));
     assert!(files.contains(&"deploy/production/deployment.yaml".to_owned()), "{files:#?}");
     assert!(files.contains(&".github/workflows/ci.yaml".to_owned()), "{files:#?}");
     assert!(read(&dir.path().join("hello/platc.kdl")).contains("image \"ghcr.io/acme/hello:0.1.0\""));
@@ -428,7 +408,7 @@ fn new_refuses_to_overwrite_and_writes_nothing() {
     let run = platc(dir.path(), &["new", "payments"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("refusing to overwrite") && run.stderr.contains("README.md"), "{}", run.stderr);
-    assert_eq!(tree(&dir.path().join("payments")), ["README.md"]);
+    assert_eq!(files_under(&dir.path().join("payments")), ["README.md"]);
     assert_eq!(read(&dir.path().join("payments/README.md")), "mine\n");
 
     // Another spec in the folder: refused too.
@@ -437,7 +417,7 @@ fn new_refuses_to_overwrite_and_writes_nothing() {
     std::fs::write(dir.path().join("other/platc.yaml"), "service:\n  name: other\n").unwrap();
     let run = platc(dir.path(), &["new", "other", "--as", "kdl"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert_eq!(tree(&dir.path().join("other")), ["platc.yaml"]);
+    assert_eq!(files_under(&dir.path().join("other")), ["platc.yaml"]);
 
     // A file in the way of the build, which platc does not own.
     let dir = repository();
@@ -446,13 +426,13 @@ fn new_refuses_to_overwrite_and_writes_nothing() {
     let run = platc(dir.path(), &["new", "ledger"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("catalog-info.yaml") && run.stderr.contains("nothing written"), "{}", run.stderr);
-    assert_eq!(tree(&dir.path().join("ledger")), ["catalog-info.yaml"]);
+    assert_eq!(files_under(&dir.path().join("ledger")), ["catalog-info.yaml"]);
 }
 
 #[test]
 fn new_refuses_what_would_not_compile_and_bad_arguments() {
     let dir = repository();
-    let before = tree(dir.path());
+    let before = files_under(dir.path());
     // An unknown tier: a finding, reported; nothing written.
     let run = platc(dir.path(), &["new", "payments", "--tier", "platinum"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -472,7 +452,7 @@ fn new_refuses_what_would_not_compile_and_bad_arguments() {
         let run = platc(dir.path(), args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
     }
-    assert_eq!(tree(dir.path()), before);
+    assert_eq!(files_under(dir.path()), before);
 }
 
 // ---- platc fmt ----

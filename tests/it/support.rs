@@ -30,3 +30,27 @@ pub(crate) fn built_fixtures() -> Vec<String> {
 pub(crate) fn load(name: &str) -> Workspace {
     Workspace::load(&fixture(name)).unwrap_or_else(|error| panic!("fixture `{name}`: {error}"))
 }
+
+/// Every file under `root` (none when it does not exist), relative and
+/// `/`-separated, sorted.
+pub(crate) fn files_under(root: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a readable folder") {
+            let path = entry.expect("a readable entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).expect("under the root");
+                let parts: Vec<String> =
+                    relative.components().map(|part| part.as_os_str().to_string_lossy().into_owned()).collect();
+                out.push(parts.join("/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if root.is_dir() {
+        walk(root, root, &mut out);
+    }
+    out.sort();
+    out
+}

@@ -179,15 +179,8 @@ fn main_container(service: &model::Service, platform: &model::Platform, role: Ro
     if !env.is_empty() {
         container.insert("env".to_owned(), Value::Array(env));
     }
-    if let Some(resources) = &service.resources {
-        let mut value = Map::new();
-        if !resources.requests.is_empty() {
-            value.insert("requests".to_owned(), json!(resources.requests));
-        }
-        if !resources.limits.is_empty() {
-            value.insert("limits".to_owned(), json!(resources.limits));
-        }
-        container.insert("resources".to_owned(), Value::Object(value));
+    if let Some(resources) = resources(service) {
+        container.insert("resources", resources);
     }
     container.insert("securityContext".to_owned(), container_security(service));
     if service.kind != Kind::Cron && role != Role::Migration {
@@ -222,19 +215,26 @@ fn extra_container(service: &model::Service, platform: &model::Platform, extra: 
     if !env.is_empty() {
         container.insert("env".to_owned(), Value::Array(env));
     }
-    if let Some(resources) = &service.resources {
-        let mut value = Map::new();
-        if !resources.requests.is_empty() {
-            value.insert("requests".to_owned(), json!(resources.requests));
-        }
-        if !resources.limits.is_empty() {
-            value.insert("limits".to_owned(), json!(resources.limits));
-        }
-        container.insert("resources".to_owned(), Value::Object(value));
+    if let Some(resources) = resources(service) {
+        container.insert("resources", resources);
     }
     container.insert("securityContext".to_owned(), container_security(service));
     container.insert("volumeMounts".to_owned(), json!([{ "name": "tmp", "mountPath": "/tmp" }]));
     Value::Object(container)
+}
+
+/// The container's requests and limits, each only when set. Sidecars get the
+/// main container's.
+fn resources(service: &model::Service) -> Option<Value> {
+    let resources = service.resources.as_ref()?;
+    let mut value = Map::new();
+    if !resources.requests.is_empty() {
+        value.insert("requests", json!(resources.requests));
+    }
+    if !resources.limits.is_empty() {
+        value.insert("limits", json!(resources.limits));
+    }
+    Some(Value::Object(value))
 }
 
 fn container_port(port: &model::Port) -> Value {
