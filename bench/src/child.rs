@@ -1,12 +1,14 @@
-//! One scenario, in a process of its own so that its peak RSS is its own: what
-//! `platc build` or `platc check` does (`cli/mod.rs`), phase by phase, through
-//! the library. Prints one `RESULT key=value…` line for the parent.
+//! One scenario, in a process of its own so that its peak RSS is its own:
+//! `platc build` or `platc check` through the steps the CLI takes
+//! (`platc::steps`), timed step by step. Prints one `RESULT key=value…` line
+//! for the parent.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use platc::report::{self, Style};
-use platc::{Compilation, Workspace, cache, diff, write};
+use platc::steps::{self, Built, Checked, Step};
+use platc::{Compilation, Workspace, cache, diff};
 
 /// What the parent asks a child to measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +53,10 @@ impl Scenario {
         Scenario::ALL.into_iter().find(|scenario| scenario.arg() == text)
     }
 
-    fn cached(self) -> bool {
-        matches!(self, Scenario::NoopBuildCached | Scenario::CheckCached)
+    /// Whether the run uses the build cache (asks it first, records the
+    /// result): all but the `--no-cache` scenarios.
+    fn cache(self) -> bool {
+        !matches!(self, Scenario::NoopBuild | Scenario::Check)
     }
 }
 
@@ -222,22 +226,14 @@ fn load(dir: &Path, measurement: &mut Measurement) -> Workspace {
     workspace
 }
 
-/// Compiles as the CLI does (`keep` decides what the tree keeps of each
-/// file), and renders the diagnostics.
-fn compile(
-    workspace: &Workspace,
-    keep: &(dyn Fn(&str, &str) -> bool + Sync),
-    measurement: &mut Measurement,
-) -> Compilation {
-    let start = Instant::now();
-    let compilation = platc::compile_keeping(workspace, keep);
+/// Renders the diagnostics as the CLI does (it prints them as the
+/// compilation ends), and insists there are no errors.
+fn report(compilation: &Compilation, measurement: &mut Measurement) {
     let style = Style { color: false, width: 100 };
     let mut rendered = String::new();
     for diagnostic in &compilation.diagnostics {
         rendered.push_str(&report::human(diagnostic, &compilation.sources, style));
     }
-    measurement.compile = start.elapsed();
-    measurement.peak_after_compile_kib = peak_rss_kib();
     measurement.diagnostics = compilation.diagnostics.len();
     measurement.tree_files = compilation.files.len();
     measurement.tree_bytes = compilation.files.bytes();
@@ -249,100 +245,119 @@ fn compile(
         "the generated specs must compile without errors ({} diagnostics above)",
         compilation.diagnostics.len()
     );
-    compilation
 }
 
-/// Runs one scenario on the repository at `dir`, as `cli/mod.rs` does.
+/// When each step ended, and the peak RSS then.
+#[derive(Debug)]
+struct Steps {
+    last: Instant,
+    ended: Vec<(Step, Duration, u64)>,
+}
+
+impl Steps {
+    fn new() -> Steps {
+        Steps { last: Instant::now(), ended: Vec::new() }
+    }
+
+    fn end(&mut self, step: Step) {
+        let now = Instant::now();
+        self.ended.push((step, now - self.last, peak_rss_kib()));
+        self.last = Instant::now();
+    }
+
+    fn record(self, measurement: &mut Measurement) {
+        for (step, took, peak) in self.ended {
+            match step {
+                Step::Lookup | Step::Store => measurement.cache += took,
+                Step::Compile => {
+                    measurement.compile = took;
+                    measurement.peak_after_compile_kib = peak;
+                }
+                Step::Plan => {
+                    measurement.plan = took;
+                    measurement.peak_after_plan_kib = peak;
+                }
+                Step::Write => measurement.write = took,
+            }
+        }
+    }
+}
+
+/// Runs one scenario on the repository at `dir` through the steps the CLI
+/// takes (`platc::steps`), timing each.
 pub(crate) fn run(scenario: Scenario, dir: &Path) -> Measurement {
     let mut measurement = Measurement::default();
     let start = Instant::now();
-    let cache_start = cache::Start::now();
-    if scenario.cached() {
-        let phase = Instant::now();
-        let workspace =
-            Workspace::discover(dir).unwrap_or_else(|error| panic!("cannot load `{}`: {error}", dir.display()));
-        measurement.load = phase.elapsed();
-        measurement.peak_after_load_kib = peak_rss_kib();
-        let phase = Instant::now();
-        let lookup = cache::lookup(&workspace, cache_start);
-        measurement.cache = phase.elapsed();
-        if let cache::Lookup::Hit { files } = lookup {
-            measurement.hit = 1;
-            measurement.tree_files = files;
-            let phase = Instant::now();
-            drop(workspace);
-            measurement.teardown = phase.elapsed();
-            measurement.total = start.elapsed();
-            measurement.peak_rss_kib = peak_rss_kib();
-            measurement.cpu = cpu_time();
-            return measurement;
-        }
-        // A miss compiles, as the CLI does, from here on.
-        drop(workspace);
-    }
+    let options = steps::Options { cache: scenario.cache(), start: cache::Start::now() };
     let workspace = load(dir, &mut measurement);
-    match scenario {
+    let mut timer = Steps::new();
+    let mut reported = Measurement::default();
+    let leftovers = match scenario {
         Scenario::FullBuild | Scenario::NoopBuild | Scenario::NoopBuildCached => {
-            // `Cx::build`: changed files are staged while compiling.
-            let stage = write::Stage::new(&workspace).unwrap_or_else(|error| panic!("stage: {error}"));
-            let compilation = compile(&workspace, &|path, contents| stage.file(path, contents), &mut measurement);
-            if let Some(error) = stage.take_error() {
-                panic!("staging: {error}");
+            let built =
+                steps::build(&workspace, options, &mut |compilation| report(compilation, &mut reported), &mut |step| {
+                    timer.end(step);
+                })
+                .unwrap_or_else(|error| panic!("build: {error}"));
+            match built {
+                Built::Cached { files } => {
+                    measurement.hit = 1;
+                    reported.tree_files = files;
+                    None
+                }
+                Built::Failed(_) => unreachable!("`report` insists on no errors"),
+                Built::Written(writes) => {
+                    measurement.files_written = writes.files;
+                    measurement.bytes_written = writes.bytes;
+                    measurement.files_removed = writes.removed;
+                    let total = writes.compilation.files.len();
+                    if scenario == Scenario::FullBuild {
+                        assert_eq!(writes.files, total, "a full build writes every file");
+                    } else {
+                        assert!(
+                            writes.files == 0 && writes.removed == 0,
+                            "a no-op build must write nothing, but wrote {} and removed {} files",
+                            writes.files,
+                            writes.removed
+                        );
+                    }
+                    Some(writes.compilation)
+                }
             }
-            let phase = Instant::now();
-            let plan = write::plan(&workspace, &compilation.files).unwrap_or_else(|error| panic!("plan: {error}"));
-            measurement.plan = phase.elapsed();
-            measurement.peak_after_plan_kib = peak_rss_kib();
-            let phase = Instant::now();
-            let (staged, staged_bytes, written) = (stage.len(), stage.bytes(), stage.paths());
-            stage.commit().unwrap_or_else(|error| panic!("commit: {error}"));
-            write::apply(&workspace, &plan).unwrap_or_else(|error| panic!("apply: {error}"));
-            measurement.write = phase.elapsed();
-            if scenario != Scenario::NoopBuild {
-                let phase = Instant::now();
-                cache::store(&workspace, &compilation.files, &plan.removals, &written, cache_start);
-                measurement.cache += phase.elapsed();
-            }
-            measurement.files_written = staged + plan.writes.len();
-            measurement.bytes_written =
-                staged_bytes + plan.writes.iter().map(|(_, contents)| contents.len()).sum::<usize>();
-            measurement.files_removed = plan.removals.len();
-            if scenario == Scenario::FullBuild {
-                assert_eq!(plan.unchanged, compilation.files.len(), "a full build stages every file");
-                assert_eq!(measurement.files_written, compilation.files.len(), "a full build writes every file");
-            } else {
-                assert!(
-                    measurement.files_written == 0 && plan.removals.is_empty(),
-                    "a no-op build must write nothing, but wrote {} and removed {} files",
-                    measurement.files_written,
-                    plan.removals.len()
-                );
-            }
-            let phase = Instant::now();
-            drop(plan);
-            // As the CLI does: freed on a thread of its own.
-            std::thread::spawn(move || drop((compilation, workspace)));
-            measurement.teardown = phase.elapsed();
         }
         Scenario::Check | Scenario::CheckCached => {
-            let compilation = compile(&workspace, &|path, contents| !workspace.holds(path, contents), &mut measurement);
-            let phase = Instant::now();
-            let drifts = diff::drift(&workspace, &compilation.files);
-            measurement.plan = phase.elapsed();
-            measurement.peak_after_plan_kib = peak_rss_kib();
-            measurement.drifts = drifts.len();
-            assert!(drifts.is_empty(), "check after build must find no drift: {}", diff::summary(&drifts));
-            if scenario == Scenario::CheckCached {
-                let phase = Instant::now();
-                cache::store(&workspace, &compilation.files, &[], &[], cache_start);
-                measurement.cache += phase.elapsed();
+            let checked =
+                steps::check(&workspace, options, &mut |compilation| report(compilation, &mut reported), &mut |step| {
+                    timer.end(step);
+                });
+            match checked {
+                Checked::Cached { files } => {
+                    measurement.hit = 1;
+                    reported.tree_files = files;
+                    None
+                }
+                Checked::Compiled(compilation) => {
+                    let drifts = diff::drift(&workspace, &compilation.files);
+                    steps::checked(&workspace, &compilation, &drifts, options, &mut |step| timer.end(step));
+                    measurement.drifts = drifts.len();
+                    assert!(drifts.is_empty(), "check after build must find no drift: {}", diff::summary(&drifts));
+                    drop(drifts);
+                    Some(compilation)
+                }
             }
-            let phase = Instant::now();
-            drop(drifts);
-            std::thread::spawn(move || drop((compilation, workspace)));
-            measurement.teardown = phase.elapsed();
         }
+    };
+    timer.record(&mut measurement);
+    measurement.diagnostics = reported.diagnostics;
+    measurement.tree_files = reported.tree_files;
+    measurement.tree_bytes = reported.tree_bytes;
+    let phase = Instant::now();
+    // As the CLI does: freed on a thread of its own.
+    match leftovers {
+        Some(compilation) => drop(std::thread::spawn(move || drop((compilation, workspace)))),
+        None => drop(workspace),
     }
+    measurement.teardown = phase.elapsed();
     measurement.total = start.elapsed();
     measurement.peak_rss_kib = peak_rss_kib();
     measurement.cpu = cpu_time();

@@ -39,6 +39,7 @@ pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod stdlib;
+pub mod steps;
 pub mod syntax;
 pub mod validate;
 pub mod workspace;

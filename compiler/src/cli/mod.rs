@@ -19,7 +19,7 @@ use crate::report::{self, Style};
 use crate::workspace::Workspace;
 use crate::write;
 use crate::{Compilation, compile, compile_against};
-use crate::{cache, diff};
+use crate::{cache, diff, steps};
 
 /// Exit code: success.
 pub const OK: i32 = 0;
@@ -331,72 +331,54 @@ impl Cx<'_> {
     }
 
     fn build(&mut self, cwd: &Path, run: &Run) -> Result<i32, String> {
-        let start = cache::Start::now();
+        let options = steps::Options { cache: !run.no_cache, start: cache::Start::now() };
         let workspace = Cx::load(cwd, &run.paths)?;
-        if !run.no_cache
-            && let cache::Lookup::Hit { files: unchanged } = cache::lookup(&workspace, start)
-        {
-            let _ =
-                writeln!(self.err, "0 files written, 0 files removed, {} unchanged (build cache)", files(unchanged));
-            return Ok(OK);
-        }
-        // Changed files are staged beside their places while compiling, and
-        // renamed into place only once everything has passed.
-        let stage = write::Stage::new(&workspace).map_err(|error| error.to_string())?;
-        let compilation = crate::compile_keeping(&workspace, &|path, contents| stage.file(path, contents));
-        self.report(&compilation);
-        if compilation.diagnostics.has_errors() {
-            stage.discard();
-            let _ = writeln!(self.err, "nothing written");
-            return Ok(FINDINGS);
-        }
-        if let Some(error) = stage.take_error() {
-            stage.discard();
-            return Err(format!("{error}; nothing written"));
-        }
-        let plan = match write::plan(&workspace, &compilation.files) {
-            Ok(plan) => plan,
-            Err(error) => {
-                stage.discard();
-                return Err(error.to_string());
+        match steps::build(&workspace, options, &mut |compilation| self.report(compilation), &mut |_| {})? {
+            steps::Built::Cached { files: unchanged } => {
+                let _ = writeln!(
+                    self.err,
+                    "0 files written, 0 files removed, {} unchanged (build cache)",
+                    files(unchanged)
+                );
+                Ok(OK)
             }
-        };
-        let staged = stage.len();
-        let written = stage.paths();
-        stage.commit().map_err(|error| error.to_string())?;
-        write::apply(&workspace, &plan).map_err(|error| error.to_string())?;
-        remember(&workspace, &compilation, &plan.removals, &written, run, start);
-        let _ = writeln!(
-            self.err,
-            "{} written, {} removed, {} unchanged",
-            files(staged + plan.writes.len()),
-            files(plan.removals.len()),
-            files(plan.unchanged - staged)
-        );
-        drop(plan);
-        drop_in_background(workspace, compilation);
-        Ok(OK)
+            steps::Built::Failed(_) => {
+                let _ = writeln!(self.err, "nothing written");
+                Ok(FINDINGS)
+            }
+            steps::Built::Written(writes) => {
+                let _ = writeln!(
+                    self.err,
+                    "{} written, {} removed, {} unchanged",
+                    files(writes.files),
+                    files(writes.removed),
+                    files(writes.unchanged)
+                );
+                drop_in_background(workspace, writes.compilation);
+                Ok(OK)
+            }
+        }
     }
 
     fn check(&mut self, cwd: &Path, run: &Run, strict: bool) -> Result<i32, String> {
-        let start = cache::Start::now();
+        let options = steps::Options { cache: !run.no_cache, start: cache::Start::now() };
         let workspace = Cx::load(cwd, &run.paths)?;
-        if !run.no_cache
-            && let cache::Lookup::Hit { files: unchanged } = cache::lookup(&workspace, start)
-        {
-            if strict {
-                let _ = writeln!(self.err, "{} up to date (build cache)", files(unchanged));
-            }
-            return Ok(OK);
-        }
-        let compilation = compile_against(&workspace);
-        self.report(&compilation);
+        let compilation =
+            match steps::check(&workspace, options, &mut |compilation| self.report(compilation), &mut |_| {}) {
+                steps::Checked::Cached { files: unchanged } => {
+                    if strict {
+                        let _ = writeln!(self.err, "{} up to date (build cache)", files(unchanged));
+                    }
+                    return Ok(OK);
+                }
+                steps::Checked::Compiled(compilation) => compilation,
+            };
         if compilation.diagnostics.has_errors() {
             return Ok(FINDINGS);
         }
         let drifts = diff::drift(&workspace, &compilation.files);
+        steps::checked(&workspace, &compilation, &drifts, options, &mut |_| {});
         if drifts.is_empty() {
-            remember(&workspace, &compilation, &[], &[], run, start);
             if strict {
                 let _ = writeln!(self.err, "{} up to date", files(compilation.files.len()));
             }
@@ -520,22 +502,6 @@ impl Cx<'_> {
 /// as soon as the command returns; in tests the thread finishes on its own).
 fn drop_in_background(workspace: Workspace, compilation: Compilation) {
     std::thread::spawn(move || drop((workspace, compilation)));
-}
-
-/// After a run that left the disk equal to the compiled tree: records it in
-/// the build cache when the compilation had nothing to say (diagnostics are
-/// printed by compiling, so a run with any is never skipped).
-fn remember(
-    workspace: &Workspace,
-    compilation: &Compilation,
-    removed: &[String],
-    written: &[String],
-    run: &Run,
-    start: cache::Start,
-) {
-    if !run.no_cache && compilation.diagnostics.is_empty() {
-        cache::store(workspace, &compilation.files, removed, written, start);
-    }
 }
 
 fn files(count: usize) -> String {
