@@ -271,7 +271,7 @@ fn write_scalar(value: &Value, level: usize, out: &mut String) {
 }
 
 /// An integer in decimal, without the formatting machinery.
-fn push_integer(integer: i64, out: &mut String) {
+pub(crate) fn push_integer(integer: i64, out: &mut String) {
     if integer < 0 {
         out.push('-');
     }

@@ -294,7 +294,7 @@ impl Value {
     /// `serde_json::to_string_pretty` writes for the same tree, without
     /// building one (the Grafana dashboards are JSON inside YAML).
     pub fn to_json_pretty(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(16 * 1024);
         write_json(self, 0, &mut out);
         out
     }
@@ -314,9 +314,7 @@ fn write_json(value: &Value, level: usize, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        Value::Int(number) => {
-            let _ = write!(out, "{number}");
-        }
+        Value::Int(number) => crate::emit::push_integer(*number, out),
         Value::String(text) => write_json_string(text, out),
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
         Value::Array(items) => {
