@@ -629,6 +629,8 @@ pub struct Grafana {
 pub struct DatabaseClass {
     pub name: String,
     pub engine: String,
+    /// The storage a database of this class gets when it does not say.
+    pub storage_gb: Option<u32>,
     /// `group/version` of the claim.
     pub claim_api: String,
     pub claim_kind: String,

@@ -1234,9 +1234,10 @@ impl<'f> Decoder<'f, '_, '_> {
                 }
                 None => Some("postgres"),
             };
+            // Written, or else the class's (below).
             let storage_gb = match prop(node, "storage-gb") {
-                Some(value) => self.reader.u32(value, "`storage-gb`", 1, 65_536),
-                None => Some(20),
+                Some(value) => self.reader.u32(value, "`storage-gb`", 1, 65_536).map(Some),
+                None => Some(None),
             };
             let class = match prop(node, "class") {
                 Some(value) => self.reader.dns_label(value, "database class"),
@@ -1278,9 +1279,25 @@ impl<'f> Decoder<'f, '_, '_> {
                     );
                     continue;
                 }
+                let Some(storage_gb) = storage_gb.or(defined.storage_gb) else {
+                    self.reader.missing(
+                        node.name_span,
+                        format!("database `{name}` has no size: neither it nor its class `{class}` sets `storage-gb`"),
+                        format!(
+                            "write `storage-gb=20` on the database, or on `database-class {class}` in platform.kdl"
+                        ),
+                    );
+                    continue;
+                };
                 databases.push(Database { name, engine: defined.engine.clone(), storage_gb, class });
             } else {
-                databases.push(Database { name, engine: engine.to_owned(), storage_gb, class });
+                // A layer on its own: the class is not known yet.
+                databases.push(Database {
+                    name,
+                    engine: engine.to_owned(),
+                    storage_gb: storage_gb.unwrap_or(0),
+                    class,
+                });
             }
         }
         databases

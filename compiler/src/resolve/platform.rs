@@ -392,11 +392,15 @@ fn custom_rule(node: &Node, reader: &mut Reader<'_>) -> Option<model::CustomRule
 }
 
 fn database_class(node: &Node, reader: &mut Reader<'_>) -> Option<model::DatabaseClass> {
-    reader.expect_entries(node, 1, &["name", "engine", "claim", "provider"]);
+    reader.expect_entries(node, 1, &["name", "engine", "storage-gb", "claim", "provider"]);
     let name = arg(node, 0, "name").and_then(|value| reader.dns_label(value, "database class name"))?;
     let engine = match prop(node, "engine") {
         Some(value) => reader.choice(value, "database engine", &[("postgres", "postgres"), ("mysql", "mysql")])?,
         None => "postgres",
+    };
+    let storage_gb = match prop(node, "storage-gb") {
+        Some(value) => Some(reader.u32(value, "`storage-gb`", 1, 65_536)?),
+        None => None,
     };
     let Some(claim) = child(node, "claim") else {
         reader.missing(
@@ -449,6 +453,7 @@ fn database_class(node: &Node, reader: &mut Reader<'_>) -> Option<model::Databas
     Some(model::DatabaseClass {
         name,
         engine: engine.to_owned(),
+        storage_gb,
         claim_api,
         claim_kind,
         provider_api,

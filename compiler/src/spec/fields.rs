@@ -830,22 +830,25 @@ pub const PLATFORM_FIELDS: &[Field] = &[
         "database-class",
         C::PLATFORM,
         Keyed,
-        "database-class standard engine=postgres { claim api=\"database.platform.io/v1alpha1\" kind=PostgreSQLInstance; provider api=\"rds.aws.upbound.io/v1beta1\" kind=Instance region=\"us-east-1\" instance-class=\"db.t3.medium\" engine-version=\"16\" }",
-        "A class of database services can claim: the claim kind it defines and the cloud resource that implements it (a Crossplane XRD and Composition).",
-        Shape::NONE.args(&[req("name", Name)]).props(&[opt("engine", Word(&["postgres", "mysql"]))]).children(&[
-            child("claim", &Shape::NONE.props(&[req("api", Text), req("kind", Text)])).required(),
-            child(
-                "provider",
-                &Shape::NONE.props(&[
-                    req("api", Text),
-                    req("kind", Text),
-                    req("region", Text),
-                    req("instance-class", Text),
-                    req("engine-version", Text),
-                ]),
-            )
-            .required(),
-        ]),
+        "database-class standard engine=postgres storage-gb=20 { claim api=\"database.platform.io/v1alpha1\" kind=PostgreSQLInstance; provider api=\"rds.aws.upbound.io/v1beta1\" kind=Instance region=\"us-east-1\" instance-class=\"db.t3.medium\" engine-version=\"16\" }",
+        "A class of database services can claim: the claim kind it defines and the cloud resource that implements it (a Crossplane XRD and Composition); `storage-gb` is what a database of the class gets when it does not say.",
+        Shape::NONE
+            .args(&[req("name", Name)])
+            .props(&[opt("engine", Word(&["postgres", "mysql"])), opt("storage-gb", Integer(1, 65_536))])
+            .children(&[
+                child("claim", &Shape::NONE.props(&[req("api", Text), req("kind", Text)])).required(),
+                child(
+                    "provider",
+                    &Shape::NONE.props(&[
+                        req("api", Text),
+                        req("kind", Text),
+                        req("region", Text),
+                        req("instance-class", Text),
+                        req("engine-version", Text),
+                    ]),
+                )
+                .required(),
+            ]),
     ),
     field(
         "default-tier",
