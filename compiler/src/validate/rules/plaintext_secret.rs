@@ -4,8 +4,9 @@
 //! 1. a known token prefix (GitHub, Slack, AWS, Stripe, GitLab, Google, a
 //!    PEM block);
 //! 2. a name that says credential (`*_PASSWORD`, `*_TOKEN`, `*_SECRET`,
-//!    `*_API_KEY`, …) with a literal value that is not empty, a path or a
-//!    reference (`${…}`);
+//!    `*_API_KEY`, …) with a literal value that is not empty, a path, a
+//!    reference (`${…}`) or a switch (`0`, `1`, `true`, `off`, …:
+//!    `REQUIRE_AUTH=true` turns a feature on);
 //! 3. a long string with the entropy of random data: at least 20 characters
 //!    of a token alphabet with mixed letters and digits and at least 4.0
 //!    bits of Shannon entropy per character, or 32 hexadecimal digits at
@@ -102,7 +103,12 @@ fn looks_like_credential(name: &str, value: &str) -> Option<String> {
         || value.starts_with("${")
         || value.starts_with("$(")
         || value.contains("://") && !value.contains('@');
-    if named && !reference {
+    // `REQUIRE_AUTH=true`, `BASIC_AUTH=0`: a switch, not a credential.
+    let switch = matches!(
+        value.to_ascii_lowercase().as_str(),
+        "0" | "1" | "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled" | "none"
+    );
+    if named && !reference && !switch {
         return Some(format!("`{name}` names a credential and its value is written in the spec"));
     }
     if random_looking(value) {
@@ -164,6 +170,7 @@ mod tests {
                 r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; env CALLBACK="https://hooks.example.com/services/AbCdEf123456GhIjKl" }"#,
                 r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; secret API_TOKEN from="api/token" }"#,
                 r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; env FEATURE_NAME="CheckoutRedesignRollout" }"#,
+                r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; env AUTH=1 REQUIRE_AUTH="true" BASIC_AUTH=Off }"#,
             ],
             &[
                 r#"service api { image "ghcr.io/acme/api:1.0.0"; port 8080; env GITHUB="ghp_16C7e42F292c6912E7710c838347Ae178B4a" }"#,
