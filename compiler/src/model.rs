@@ -80,8 +80,16 @@ pub struct Service {
     pub policies: BTreeMap<String, PolicySetting>,
     /// `waive RULE reason="…"`: rules this service is exempt from.
     pub waivers: Vec<PolicyWaiver>,
-    /// Field name → the span of the node that decided it.
-    pub origins: BTreeMap<&'static str, Span>,
+    /// Field name → the spans of the nodes that decided it: one, or one an
+    /// item for a repeated field (`port`, `probe`, `secret`, …).
+    pub origins: BTreeMap<&'static str, Vec<Span>>,
+}
+
+impl Service {
+    /// Where the field was decided (its first item, for a repeated field).
+    pub fn origin(&self, field: &str) -> Option<Span> {
+        self.origins.get(field).and_then(|spans| spans.first()).copied()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

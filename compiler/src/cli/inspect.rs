@@ -41,7 +41,8 @@ pub(super) fn explain(
     }
     let mut rows = Vec::new();
     for resolved in &matches {
-        for (name, span) in &resolved.origins {
+        let items = resolved.origins.iter().flat_map(|(name, spans)| spans.iter().map(move |span| (name, span)));
+        for (name, span) in items {
             if field.is_some_and(|field| field != *name) {
                 continue;
             }

@@ -52,7 +52,7 @@ struct Decoder<'f, 'r, 'd> {
     fields: &'f [Node],
     reader: &'r mut Reader<'d>,
     complete: bool,
-    origins: BTreeMap<&'static str, Span>,
+    origins: BTreeMap<&'static str, Vec<Span>>,
 }
 
 const PROBE_KINDS: &[(&str, ProbeKind)] =
@@ -62,14 +62,15 @@ impl<'f> Decoder<'f, '_, '_> {
     /// The winning node of a field.
     fn get(&mut self, name: &'static str) -> Option<&'f Node> {
         let node = self.fields.iter().rev().find(|node| node.name == name)?;
-        self.origins.insert(name, node.span);
+        self.origins.insert(name, vec![node.span]);
         Some(node)
     }
 
+    /// Every node of a repeated field (each item that won its key).
     fn all(&mut self, name: &'static str) -> Vec<&'f Node> {
         let nodes: Vec<&'f Node> = self.fields.iter().filter(|node| node.name == name).collect();
-        if let Some(last) = nodes.last() {
-            self.origins.insert(name, last.span);
+        if !nodes.is_empty() {
+            self.origins.insert(name, nodes.iter().map(|node| node.span).collect());
         }
         nodes
     }

@@ -131,7 +131,7 @@ pub fn link(services: &mut [Vec<model::Service>], names: &[(String, Span)], diag
         if !reported.insert(service.name.clone()) {
             continue;
         }
-        let api_span = service.origins.get("consumes-api").copied();
+        let api_span = service.origin("consumes-api");
         for api in &service.consumes_apis {
             if !provided.contains_key(api.as_str()) {
                 let Some(span) = api_span else { continue };

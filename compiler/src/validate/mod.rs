@@ -168,7 +168,7 @@ pub struct Check<'a> {
 impl Check<'_> {
     /// Where a field of the service was decided, or the service's name.
     pub fn origin(&self, field: &str) -> Span {
-        self.service.origins.get(field).copied().unwrap_or(self.service.name_span)
+        self.service.origin(field).unwrap_or(self.service.name_span)
     }
 
     /// Every image the service runs, with where it is written and what it is.

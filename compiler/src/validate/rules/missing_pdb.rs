@@ -26,7 +26,7 @@ pub(in crate::validate) fn check(cx: &Check<'_>) -> Vec<Finding> {
         }
         Some(_) => return Vec::new(),
     };
-    let span = service.origins.get("pdb").copied().unwrap_or_else(|| cx.origin("replicas"));
+    let span = service.origin("pdb").unwrap_or_else(|| cx.origin("replicas"));
     vec![Finding::new(
         span,
         format!("`{}` runs {count} replicas but {problem}", service.name),
