@@ -1868,7 +1868,7 @@ impl<'f> Decoder<'f, '_, '_> {
     /// cannot write them: `spec` rejects them there).
     fn policies(&mut self) -> BTreeMap<String, model::PolicySetting> {
         let mut policies = BTreeMap::new();
-        for node in self.fields.iter().filter(|node| node.name == "policy") {
+        for node in self.all("policy") {
             if let Some((rule, setting)) = super::platform::policy(node, self.reader) {
                 policies.insert(rule, setting);
             }
@@ -1878,7 +1878,7 @@ impl<'f> Decoder<'f, '_, '_> {
 
     fn waivers(&mut self) -> Vec<model::PolicyWaiver> {
         let mut waivers = Vec::new();
-        for node in self.fields.iter().filter(|node| node.name == "waive") {
+        for node in self.all("waive") {
             self.reader.expect_entries(node, 1, &["rule", "reason"]);
             let Some(rule_value) = arg(node, 0, "rule") else {
                 self.reader.missing(node.name_span, "`waive` needs the id of a rule", field_help("waive"));
