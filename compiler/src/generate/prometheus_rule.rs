@@ -248,11 +248,23 @@ impl Sli {
         )
     }
 
+    /// Whether the histogram can tell requests slower than `threshold_ms`
+    /// (a bucket bound at or above it).
+    fn tells_slow(&self, threshold_ms: u32) -> bool {
+        let (bounds, threshold) = self.bounds_for(threshold_ms);
+        bounds.iter().any(|bound| *bound >= threshold)
+    }
+
+    /// The histogram's bounds, and `threshold_ms` in their unit.
+    fn bounds_for(&self, threshold_ms: u32) -> (&'static [f64], f64) {
+        let (bounds, unit_ms) = self.buckets();
+        (bounds, f64::from(threshold_ms) / f64::from(unit_ms))
+    }
+
     /// The share of requests slower than `threshold_ms` over `window`, or
     /// `None` when the histogram cannot tell.
     pub(super) fn slow_ratio(&self, namespace: &str, threshold_ms: u32, window: &str) -> Option<String> {
-        let (bounds, unit_ms) = self.buckets();
-        let threshold = f64::from(threshold_ms) / f64::from(unit_ms);
+        let (bounds, threshold) = self.bounds_for(threshold_ms);
         let upper_index = bounds.iter().position(|bound| *bound >= threshold)?;
         let upper = bounds[upper_index];
         let fast = if upper <= threshold {
@@ -293,10 +305,10 @@ pub(super) fn prometheus_rule(service: &model::Service, platform: &model::Platfo
     let sli = request_sli(service, platform)?;
     let namespace = &service.namespace;
     let error_budget = budget_ratio(&slo.availability)?;
-    let latency = slo.latency_ms.and_then(|threshold| {
-        sli.slow_ratio(namespace, threshold, "5m")?;
-        Some((threshold, decimal(u128::from(100 - slo.latency_percent.min(99)), 2)))
-    });
+    let latency = slo
+        .latency_ms
+        .filter(|threshold| sli.tells_slow(*threshold))
+        .map(|threshold| (threshold, decimal(u128::from(100 - slo.latency_percent.min(99)), 2)));
 
     let series_labels = json!({ "namespace": namespace, "service": service.name });
     let mut recordings = Vec::new();
@@ -541,8 +553,14 @@ mod tests {
         // Below the first bound: from zero.
         let below = sli(Source::Application).slow_ratio("ns", 2, "5m").unwrap();
         assert!(below.contains("* 0.002 / 0.005"), "{below}");
-        // Beyond the last finite bound: unmeasurable.
+        // Beyond the last finite bound: unmeasurable, and said so up front.
         assert_eq!(sli(Source::Linkerd).slow_ratio("ns", 60_000, "5m"), None);
+        for (source, threshold) in [(Source::Linkerd, 50_001), (Source::Istio, 600_001), (Source::Application, 10_001)]
+        {
+            assert!(!sli(source).tells_slow(threshold));
+            assert!(sli(source).tells_slow(threshold - 1));
+            assert!(sli(source).slow_ratio("ns", threshold - 1, "5m").is_some());
+        }
     }
 
     #[test]
