@@ -57,7 +57,9 @@ enum Command {
     /// of its spec), then rebuild: the promotion step of deploy workflows.
     SetImage(SetImage),
     /// Show where each resolved value of a service came from: the line that
-    /// decided it, in the spec, platform.kdl or the standard library.
+    /// decided it, in the spec, platform.kdl or the standard library (every
+    /// item of a repeated field such as `port` or `secret`, and the `policy`
+    /// lines that reach the service).
     Explain(Explain),
     /// Print the service dependency graph (depends-on and APIs); exit 1 on
     /// cycles or dangling edges.
