@@ -663,7 +663,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
       diff         Print what `build` would change, as a unified diff; exit 0 even when stale
       validate     Compile and report diagnostics, writing nothing
       set-image    Set a service's image tag in one environment (a format-preserving edit of its spec), then rebuild: the promotion step of deploy workflows
-      explain      Show where each resolved value of a service came from: the line that decided it, in the spec, platform.kdl or the standard library
+      explain      Show where each resolved value of a service came from: the line that decided it, in the spec, platform.kdl or the standard library (every item of a repeated field such as `port` or `secret`, and the `policy` lines that reach the service)
       graph        Print the service dependency graph (depends-on and APIs); exit 1 on cycles or dangling edges
       list         List the services with their tier, kind, owner and environments
       completions  Print a shell completion script (bash, zsh, fish, elvish, powershell)
