@@ -458,7 +458,7 @@ fn new_refuses_what_would_not_compile_and_bad_arguments() {
 // ---- platc fmt ----
 
 const MESSY: &str = "// The payments service.\nservice payments {\n  owner payments-team   // who to call\n\n\n        image \"ghcr.io/acme/payments:1.0.0\"   \n  port 8080\n    env LOG_LEVEL=info {\n  POD_IP field=\"status.podIP\"\n    }\n  environment staging {\n  replicas 1\n  }\n}\n\n";
-const TIDY: &str = "// The payments service.\nservice payments {\n    owner payments-team   // who to call\n\n    image \"ghcr.io/acme/payments:1.0.0\"\n    port 8080\n    env LOG_LEVEL=info {\n        POD_IP field=\"status.podIP\"\n    }\n    environment staging {\n        replicas 1\n    }\n}\n";
+const TIDY: &str = "// The payments service.\nservice payments {\n    owner payments-team // who to call\n\n    image \"ghcr.io/acme/payments:1.0.0\"\n    port 8080\n    env LOG_LEVEL=info {\n        POD_IP field=\"status.podIP\"\n    }\n    environment staging {\n        replicas 1\n    }\n}\n";
 
 #[test]
 fn fmt_check_lists_unformatted_files_and_writes_nothing() {

@@ -4,11 +4,14 @@
 //! The `kdl` crate's `autoformat` drops comments at the end of a line and
 //! blank lines, and rewrites strings (`"a"` becomes `a`), so this formatter
 //! works on the text instead and changes only layout: each line is indented
-//! four spaces per open brace (a continuation line after `\` one more),
+//! four spaces per open brace (a continuation line after `\` one more), runs
+//! of spaces and tabs between tokens become one space (`service a   {` is
+//! `service a {`, and one space precedes a comment at the end of a line),
 //! trailing whitespace goes, runs of blank lines become one, and the file
-//! ends with one newline. Lines inside multi-line strings and block comments
-//! are left exactly as written. A file is rewritten only if it parses before
-//! and after and both parse to the same nodes.
+//! ends with one newline. Strings and comments are left exactly as written,
+//! and so are lines inside multi-line strings and block comments. A file is
+//! rewritten only if it parses before and after and both parse to the same
+//! nodes.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -32,7 +35,7 @@ pub(super) fn format_kdl(text: &str) -> String {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         if lexer.inside() {
             // Inside a multi-line string or block comment: as written.
-            lexer.line(raw);
+            lexer.line(raw, &mut String::new());
             lines.push(raw.to_owned());
             continue;
         }
@@ -40,8 +43,9 @@ pub(super) fn format_kdl(text: &str) -> String {
         let closing =
             content.bytes().take_while(|byte| matches!(byte, b'}' | b' ' | b'\t')).filter(|b| *b == b'}').count();
         let depth = lexer.depth.saturating_sub(closing) + usize::from(continued);
-        let ends_continued = lexer.line(content);
-        let content = if lexer.inside() { content } else { content.trim_end() };
+        let mut normalized = String::with_capacity(content.len());
+        let ends_continued = lexer.line(content, &mut normalized);
+        let content = if lexer.inside() { normalized.as_str() } else { normalized.trim_end() };
         if content.is_empty() {
             lines.push(String::new());
         } else {
@@ -86,21 +90,24 @@ impl Lexer {
         self.comment > 0 || self.string || self.until.is_some()
     }
 
-    /// Reads one line; returns whether it ends with a line continuation `\`.
-    fn line(&mut self, line: &str) -> bool {
+    /// Reads one line into `out`, with each run of spaces and tabs between
+    /// tokens made one space (strings and comments as written); returns
+    /// whether it ends with a line continuation `\`.
+    fn line(&mut self, line: &str, out: &mut String) -> bool {
         let bytes = line.as_bytes();
         let mut index = 0;
         let mut continuation = false;
         while index < bytes.len() {
+            let start = index;
             if let Some(until) = &self.until {
-                match line[index..].find(until.as_str()) {
-                    Some(found) => {
-                        index += found + until.len();
-                        self.until = None;
-                        continue;
-                    }
-                    None => return false,
-                }
+                let Some(found) = line[index..].find(until.as_str()) else {
+                    out.push_str(&line[start..]);
+                    return false;
+                };
+                index += found + until.len();
+                self.until = None;
+                out.push_str(&line[start..index]);
+                continue;
             }
             if self.comment > 0 {
                 if line[index..].starts_with("*/") {
@@ -110,24 +117,30 @@ impl Lexer {
                     self.comment += 1;
                     index += 2;
                 } else {
-                    index += 1;
+                    index += line[index..].chars().next().map_or(1, char::len_utf8);
                 }
+                out.push_str(&line[start..index]);
                 continue;
             }
             if self.string {
                 match bytes[index] {
-                    b'\\' => index += 2,
+                    b'\\' => index += 1 + line[index + 1..].chars().next().map_or(0, char::len_utf8),
                     b'"' => {
                         self.string = false;
                         index += 1;
                     }
-                    _ => index += 1,
+                    _ => index += line[index..].chars().next().map_or(1, char::len_utf8),
                 }
+                out.push_str(&line[start..index.min(line.len())]);
+                index = index.min(line.len());
                 continue;
             }
             let rest = &line[index..];
             match bytes[index] {
-                b'/' if rest.starts_with("//") => return continuation,
+                b'/' if rest.starts_with("//") => {
+                    out.push_str(rest);
+                    return continuation;
+                }
                 b'/' if rest.starts_with("/*") => {
                     self.comment += 1;
                     index += 2;
@@ -165,13 +178,20 @@ impl Lexer {
                     continuation = true;
                     index += 1;
                 }
+                b' ' | b'\t' => {
+                    // A run of spaces and tabs between tokens: one space.
+                    index += rest.bytes().take_while(|byte| matches!(byte, b' ' | b'\t')).count();
+                    out.push(' ');
+                    continue;
+                }
                 byte => {
                     if !byte.is_ascii_whitespace() {
                         continuation = false;
                     }
-                    index += 1;
+                    index += rest.chars().next().map_or(1, char::len_utf8);
                 }
             }
+            out.push_str(&line[start..index]);
         }
         continuation
     }
@@ -283,9 +303,61 @@ mod tests {
     #[test]
     fn indents_by_depth_and_keeps_comments() {
         let text = "// top\nservice   a {\n  owner x   // trailing\n        image \"i:1\"\n\n\n  env A=1 {\n  B field=\"f\"\n  }\n    command \"a\" \\\n  \"b\"\n  /- labels a=b\n}\n\n";
-        let want = "// top\nservice   a {\n    owner x   // trailing\n    image \"i:1\"\n\n    env A=1 {\n        B field=\"f\"\n    }\n    command \"a\" \\\n        \"b\"\n    /- labels a=b\n}\n";
+        let want = "// top\nservice a {\n    owner x // trailing\n    image \"i:1\"\n\n    env A=1 {\n        B field=\"f\"\n    }\n    command \"a\" \\\n        \"b\"\n    /- labels a=b\n}\n";
         assert_eq!(format_kdl(text), want);
         assert_eq!(format_kdl(want), want);
+    }
+
+    #[test]
+    fn spaces_between_tokens_become_one_but_strings_and_comments_keep_theirs() {
+        let text = "service\t hello   {\n    env A=\"x   y\"   B=#\"r  \\  s\"#\tC=\"é  ✓\"\n    port 8080 /*  a   b  */  name=http   //  as   written\n    image \"i:1\"\t\t\n}\n";
+        let want = "service hello {\n    env A=\"x   y\" B=#\"r  \\  s\"# C=\"é  ✓\"\n    port 8080 /*  a   b  */ name=http //  as   written\n    image \"i:1\"\n}\n";
+        assert_eq!(format_kdl(text), want);
+        assert_eq!(format_kdl(want), want);
+    }
+
+    /// Every KDL file of the repository, and each with its spaces doubled
+    /// and tabs put in: formatting is stable, and what a file says never
+    /// changes.
+    #[test]
+    #[allow(clippy::disallowed_methods)] // reads the repository's own files, not a user's
+    fn every_kdl_file_of_the_repository_formats_to_the_same_nodes() {
+        use crate::diagnostic::Diagnostics;
+        use crate::source::{SourceFile, Sources};
+        fn nodes(text: &str) -> Option<Vec<crate::syntax::Node>> {
+            let mut sources = Sources::default();
+            let mut diagnostics = Diagnostics::default();
+            let id = sources.add(SourceFile::new("x.kdl", text));
+            let document = crate::syntax::parse(sources.get(id), id, &mut diagnostics);
+            (!diagnostics.has_errors()).then_some(document.nodes)
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut folders = vec![root.join("stdlib"), root.join("fixtures"), root.join("compiler/templates")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|extension| extension == "kdl") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 100, "only {} KDL files found", files.len());
+        let mut checked = 0;
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            for variant in [text.clone(), text.replace(' ', "  "), text.replace(' ', " \t ")] {
+                let Some(before) = nodes(&variant) else { continue };
+                let formatted = format_kdl(&variant);
+                assert_eq!(format_kdl(&formatted), formatted, "{} is not stable", path.display());
+                let after = nodes(&formatted).unwrap_or_else(|| panic!("{} no longer parses", path.display()));
+                assert!(super::same_nodes(&before, &after), "{} changed meaning", path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} files checked");
     }
 
     #[test]
