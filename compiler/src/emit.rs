@@ -111,9 +111,10 @@ impl OutputTree {
         OutputTree { files: files.into_iter().collect() }
     }
 
+    /// Adds a small tree's files to this one (a later file wins its path);
+    /// to join many trees, [`OutputTree::merge`].
     pub fn extend(&mut self, other: OutputTree) {
-        // Not `append`: a merge costs the size of both trees, and the
-        // compilation adds thousands of small trees to one large one.
+        // Not `append`, which costs the size of both trees.
         self.files.extend(other.files);
     }
 
@@ -151,7 +152,16 @@ pub fn content_hash(contents: &str) -> u64 {
 
 /// The header line naming the spec a file came from.
 pub fn header(source: &str) -> String {
-    format!("{HEADER_PREFIX} from {source}. DO NOT EDIT.\n")
+    let mut out = String::new();
+    push_header(source, &mut out);
+    out
+}
+
+fn push_header(source: &str, out: &mut String) {
+    out.push_str(HEADER_PREFIX);
+    out.push_str(" from ");
+    out.push_str(source);
+    out.push_str(". DO NOT EDIT.\n");
 }
 
 /// The bytes of one generated file.
@@ -164,10 +174,7 @@ pub fn documents(source: &str, values: &[Value]) -> String {
     // Most files are a few KiB: growing from the header's size took five
     // reallocations and copies for each.
     let mut out = String::with_capacity(4096);
-    out.push_str(HEADER_PREFIX);
-    out.push_str(" from ");
-    out.push_str(source);
-    out.push_str(". DO NOT EDIT.\n");
+    push_header(source, &mut out);
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
             out.push_str("---\n");

@@ -57,10 +57,6 @@ impl Map {
         Map { entries: Vec::new() }
     }
 
-    pub fn with_capacity(capacity: usize) -> Map {
-        Map { entries: Vec::with_capacity(capacity) }
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -129,20 +125,12 @@ impl Map {
         self.entries.iter().map(|(key, value)| (&**key, value))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
-        self.entries.iter_mut().map(|(key, value)| (&**key, value))
-    }
-
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(key, _)| &**key)
     }
 
     pub fn values(&self) -> impl Iterator<Item = &Value> {
         self.entries.iter().map(|(_, value)| value)
-    }
-
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> {
-        self.entries.iter_mut().map(|(_, value)| value)
     }
 }
 
@@ -153,14 +141,6 @@ impl<K: Into<Str>> FromIterator<(K, Value)> for Map {
             map.insert(key, value);
         }
         map
-    }
-}
-
-impl<K: Into<Str>> Extend<(K, Value)> for Map {
-    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, entries: I) {
-        for (key, value) in entries {
-            self.insert(key, value);
-        }
     }
 }
 
@@ -205,21 +185,7 @@ impl Value {
         self.as_i64().and_then(|number| u64::try_from(number).ok())
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(flag) => Some(*flag),
-            _ => None,
-        }
-    }
-
     pub fn as_array(&self) -> Option<&Vec<Value>> {
-        match self {
-            Value::Array(items) => Some(items),
-            _ => None,
-        }
-    }
-
-    pub fn as_array_mut(&mut self) -> Option<&mut Vec<Value>> {
         match self {
             Value::Array(items) => Some(items),
             _ => None,
@@ -243,16 +209,6 @@ impl Value {
     /// The value of `key` in an object.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.as_object()?.get(key)
-    }
-
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.as_object_mut()?.get_mut(key)
-    }
-
-    /// Takes the value out, leaving `null`.
-    #[must_use]
-    pub fn take(&mut self) -> Value {
-        std::mem::take(self)
     }
 
     /// The same value as a `serde_json::Value`: for the schema checks of
